@@ -1,0 +1,1 @@
+"""Analyzers: turn stored raw pages into Documents (segmentation, metadata, units, links)."""

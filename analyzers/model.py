@@ -1,0 +1,88 @@
+"""The one document model shared by every stage: analyzers build it, the indexer stores it,
+the API and UI show it. A field is defined here and nowhere else."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class DocKind(str, Enum):
+    policy = "policy"
+    interpretation = "interpretation"
+    notice = "notice"
+
+
+KIND_LABELS = {DocKind.policy: "政策文件", DocKind.interpretation: "政策解读", DocKind.notice: "通知公告"}
+
+
+class UnitRole(BaseModel):
+    """A unit named as responsible for one task section of a document."""
+
+    name: str
+    role: str = Field(description="牵头 (leads), 配合 (cooperates) or 负责 (responsible, no role stated)")
+    section: str = Field("", description="heading of the task section the unit is named in")
+
+
+class Attachment(BaseModel):
+    name: str
+    url: str
+    text: str = ""
+    error: str = Field("", description="why no text could be extracted, empty when it was")
+
+
+class InterpretationLink(BaseModel):
+    """A link from a policy's 相关解读 block (or back from an interpretation) to another page."""
+
+    url: str
+    title: str = ""
+    form: str = Field("", description="文字解读, 图解, 视频解读, 访谈解读 or 媒体报道")
+    doc_id: str | None = Field(None, description="id of the linked document once it is indexed")
+
+
+class Document(BaseModel):
+    id: str
+    url: str
+    site: str
+    kind: DocKind
+    title: str
+    doc_number: str = Field("", description="文号, as printed")
+    index_number: str = Field("", description="索引号")
+    publisher: str = Field("", description="发布机构 / 发文机关")
+    written_date: date | None = Field(None, description="生成日期 / 成文日期")
+    published_at: datetime | None = Field(None, description="发布日期 with time when the page gives one")
+    domains: list[str] = Field(default_factory=list, description="主题分类, most specific last")
+    doc_type: str = Field("", description="公文种类: 通知, 意见, 办法 …")
+    interpretation_form: str = Field("", description="for an interpretation: 文字解读, 图解 …")
+    units: list[UnitRole] = Field(default_factory=list)
+    body: str = ""
+    attachments: list[Attachment] = Field(default_factory=list)
+    interpretations: list[InterpretationLink] = Field(
+        default_factory=list, description="for a policy: its interpretation materials"
+    )
+    interprets: list[InterpretationLink] = Field(
+        default_factory=list, description="for an interpretation: the policies it explains"
+    )
+    content_hash: str = ""
+    fetched_at: datetime | None = None
+
+    @property
+    def year(self) -> int | None:
+        when = self.published_at or self.written_date
+        return when.year if when else None
+
+    @property
+    def unit_names(self) -> list[str]:
+        """Every unit the document names: the publisher first, then 责任单位 without repeats."""
+        names = [self.publisher] if self.publisher else []
+        for unit in self.units:
+            if unit.name not in names:
+                names.append(unit.name)
+        return names
+
+
+def document_id(url: str) -> str:
+    """Stable id from the page URL, so a re-crawl or re-index keeps every link valid."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]

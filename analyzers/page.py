@@ -1,0 +1,192 @@
+"""One stored detail page → one Document, following the page rules of its site template."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+from urllib.parse import urljoin, urldefrag
+
+from bs4 import BeautifulSoup, Tag
+
+from analyzers.attachments import ExtractedText
+from analyzers.dates import find_date, find_datetime
+from analyzers.doc_number import find_doc_numbers
+from analyzers.doc_type import doc_type_from_title
+from analyzers.html_text import element_text, inline_text, label_key, parse_html
+from analyzers.model import Attachment, DocKind, Document, InterpretationLink, document_id
+from analyzers.units import extract_units
+from sites import Site
+
+INTERPRETATION_FORMS = {
+    "文字解读": "文字解读",
+    "图片解读": "图解",
+    "图解": "图解",
+    "图表解读": "图解",
+    "视频解读": "视频解读",
+    "访谈解读": "访谈解读",
+    "在线访谈": "访谈解读",
+    "媒体报道": "媒体报道",
+    "媒体解读": "媒体报道",
+}
+_FORM_IN_TITLE = re.compile(r"^[【\[]?(图解|图片解读|视频解读|访谈解读|文字解读|媒体报道)[】\]：:]?")
+
+# Reads an attachment's stored text by URL; None when it was never fetched.
+AttachmentReader = Callable[[str], ExtractedText | None]
+
+
+@dataclass
+class PageResult:
+    document: Document | None
+    problems: list[str] = field(default_factory=list)
+
+
+def _meta(soup: BeautifulSoup, name: str) -> str:
+    tag = soup.find("meta", attrs={"name": name})
+    return (tag.get("content") or "").strip() if tag else ""
+
+
+def _table_fields(table: Tag | None, labels: dict[str, str]) -> dict[str, str]:
+    """Label → value pairs of a metadata table whose rows hold label cell, value cell, …"""
+    found: dict[str, str] = {}
+    if table is None:
+        return found
+    wanted = {label_key(k): v for k, v in labels.items()}
+    for row in table.find_all("tr"):
+        cells = row.find_all(["th", "td"], recursive=False)
+        for label_cell, value_cell in zip(cells[0::2], cells[1::2]):
+            target = wanted.get(label_key(inline_text(label_cell)))
+            if target and target not in found:
+                found[target] = inline_text(value_cell)
+    return found
+
+
+def _links(base_url: str, anchors: list[Tag]) -> list[tuple[str, str]]:
+    seen, links = set(), []
+    for anchor in anchors:
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urldefrag(urljoin(base_url, href))[0]
+        if url not in seen:
+            seen.add(url)
+            links.append((url, inline_text(anchor)))
+    return links
+
+
+def _form_of(label: str) -> str:
+    for word, form in INTERPRETATION_FORMS.items():
+        if word in label:
+            return form
+    return ""
+
+
+def _interpretation_links(base_url: str, block: Tag | None) -> list[InterpretationLink]:
+    """Links of a 相关解读 block, each with the form named by the label before it."""
+    if block is None:
+        return []
+    links: list[InterpretationLink] = []
+    current_form = ""
+    for node in block.descendants:
+        if isinstance(node, Tag) and node.name == "a":
+            for url, title in _links(base_url, [node]):
+                form = _form_of(title) if _FORM_IN_TITLE.match(title) else current_form
+                links.append(InterpretationLink(url=url, title=title, form=form))
+        elif not isinstance(node, Tag) and node.find_parent("a") is None:
+            current_form = _form_of(str(node)) or current_form
+    return links
+
+
+def _domains(value: str) -> list[str]:
+    """主题分类 such as 科技、教育\\科技: the category path, most general first."""
+    parts = [p.strip() for p in re.split(r"[\\/>＞]", value or "") if p.strip()]
+    return list(dict.fromkeys(parts))
+
+
+def analyze_page(
+    site: Site,
+    url: str,
+    html: str,
+    fetched_at: datetime | None,
+    read_attachment: AttachmentReader,
+) -> PageResult:
+    problems: list[str] = []
+    soup = parse_html(html)
+    rules = site.page
+    table = _table_fields(soup.select_one(rules.meta_table) if rules.meta_table else None, rules.labels)
+
+    title = (
+        inline_text(soup.select_one(rules.title))
+        or table.get("title", "")
+        or _meta(soup, "ArticleTitle")
+        or inline_text(soup.title).split("-")[0].strip()
+    )
+    body_element = soup.select_one(rules.body)
+    if body_element is None:
+        problems.append(f"正文区域 {rules.body} 未找到")
+    interpretations = _interpretation_links(url, soup.select_one(rules.interpretations) if rules.interpretations else None)
+    interprets = [
+        InterpretationLink(url=u, title=t)
+        for u, t in _links(url, soup.select(rules.back_links) if rules.back_links else [])
+    ]
+    attachment_anchors = soup.select(rules.attachments) if rules.attachments else []
+    if body_element is not None:
+        attachment_anchors += [a for a in body_element.find_all("a", href=True) if site.is_attachment(a["href"])]
+    body = element_text(body_element)
+    if not title or not body:
+        problems.append("页面缺少标题或正文，未建立文档")
+        return PageResult(None, problems)
+
+    attachments = []
+    for att_url, name in _links(url, attachment_anchors):
+        extracted = read_attachment(att_url)
+        if extracted is None:
+            attachments.append(Attachment(name=name, url=att_url, error="附件未下载"))
+        else:
+            attachments.append(Attachment(name=name, url=att_url, text=extracted.text, error=extracted.error))
+
+    published_text = table.get("published_at", "")
+    if rules.published:
+        published_text = inline_text(soup.select_one(rules.published)) or published_text
+    published_at = find_datetime(published_text) or find_datetime(_meta(soup, "PubDate"))
+    if published_at is None:
+        problems.append(f"发布日期无法识别：{published_text!r}")
+    written_date = find_date(table.get("written_date", ""))
+    if table.get("written_date") and written_date is None:
+        problems.append(f"成文日期无法识别：{table['written_date']!r}")
+
+    column = site.column_for(url)
+    kind = DocKind(column.kind) if column else DocKind.policy
+    doc_number = table.get("doc_number", "")
+    if not doc_number and kind is not DocKind.interpretation:
+        in_head = find_doc_numbers(body[:300])
+        doc_number = in_head[0] if in_head else ""
+    interpretation_form = ""
+    if kind is DocKind.interpretation:
+        title_form = _FORM_IN_TITLE.match(title)
+        interpretation_form = _form_of(title_form.group(1)) if title_form else "文字解读"
+
+    document = Document(
+        id=document_id(url),
+        url=url,
+        site=site.name,
+        kind=kind,
+        title=title,
+        doc_number=doc_number,
+        index_number=table.get("index_number", ""),
+        publisher=table.get("publisher", "") or _meta(soup, "ContentSource"),
+        written_date=written_date,
+        published_at=published_at,
+        domains=_domains(table.get("domains", "")),
+        doc_type=table.get("doc_type", "") or (doc_type_from_title(title) if kind is not DocKind.interpretation else ""),
+        interpretation_form=interpretation_form,
+        units=extract_units(body),
+        body=body,
+        attachments=attachments,
+        interpretations=interpretations,
+        interprets=interprets,
+        content_hash=hashlib.sha1(f"{title}\n{body}".encode("utf-8")).hexdigest(),
+        fetched_at=fetched_at,
+    )
+    return PageResult(document, problems)

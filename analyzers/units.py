@@ -1,0 +1,112 @@
+"""责任单位: the units named as responsible for each task section, with their role.
+
+Handles the forms seen in real notices:
+  责任单位：区民政局牵头，区教育局、人社局、住建局、卫计局，残联，…，各镇人民政府配合
+  （责任单位:市局办公室、行政审核审批科,各县市(区)民政局、石狮市委社会工作部(民政局)）
+Abbreviated names inherit the level prefix of the unit before them (区财政局、农林水局 →
+区农林水局), as the documents mean them to be read."""
+from __future__ import annotations
+
+import re
+
+from analyzers.model import UnitRole
+
+_LABEL = re.compile(r"(?:责任单位|牵头单位|责任部门)\s*[:：]\s*")
+_SECTION = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]\s*(?P<title>[^。；;\n]{2,40})")
+_SEPARATORS = "，,、；;"
+_ROLE_MARK = re.compile(r"(牵头|配合|负责)$")
+_LEVEL = re.compile(r"^(市局|区局|县局|省厅|[省市区县镇])")
+_ABBREVIATED = re.compile(r"^[\u4e00-\u9fff]{1,6}(局|委|办|科|中心|联|会|所|站|队)$")
+_UNQUALIFIED_START = re.compile(r"^(各|全|有关|相关|本)")
+
+
+def _split_top_level(text: str) -> list[tuple[str, str]]:
+    """Split on separators outside parentheses; return (piece, separator that ended it)."""
+    pieces: list[tuple[str, str]] = []
+    depth, current = 0, []
+    for ch in text:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth = max(depth - 1, 0)
+        if ch in _SEPARATORS and depth == 0:
+            pieces.append(("".join(current).strip(), ch))
+            current = []
+        else:
+            current.append(ch)
+    pieces.append(("".join(current).strip(), ""))
+    return [(p, sep) for p, sep in pieces if p]
+
+
+def _clause_end(text: str, start: int, opened_in_paren: bool) -> int:
+    """Where a 责任单位 clause ends: its closing parenthesis, or the end of the line/sentence."""
+    depth = 0
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            if depth == 0 and opened_in_paren:
+                return i
+            depth = max(depth - 1, 0)
+        elif ch in "\n。" and depth == 0:
+            return i
+    return len(text)
+
+
+def parse_unit_list(clause: str, section: str = "") -> list[UnitRole]:
+    """Units and roles of one clause, e.g. "区民政局牵头，区教育局、人社局配合"."""
+    units: list[UnitRole] = []
+    pending: list[str] = []
+    prefix = ""
+    for piece, _sep in _split_top_level(clause):
+        role_match = _ROLE_MARK.search(piece)
+        name = piece[: role_match.start()].strip() if role_match else piece
+        if name:
+            level = _LEVEL.match(name)
+            if level:
+                prefix = level.group(1)
+            elif prefix and _ABBREVIATED.match(name) and not _UNQUALIFIED_START.match(name):
+                name = prefix + name
+            pending.append(name)
+        if role_match:
+            for unit in pending:
+                units.append(UnitRole(name=unit, role=role_match.group(1), section=section))
+            pending = []
+    # Units after the last role word, or in a clause without one, are simply responsible;
+    # when the clause named a lead, the rest cooperate.
+    trailing_role = "配合" if any(u.role == "牵头" for u in units) else "负责"
+    units.extend(UnitRole(name=unit, role=trailing_role, section=section) for unit in pending)
+    return _dedupe(units)
+
+
+def _dedupe(units: list[UnitRole]) -> list[UnitRole]:
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for unit in units:
+        key = (unit.name, unit.role, unit.section)
+        if key not in seen:
+            seen.add(key)
+            unique.append(unit)
+    return unique
+
+
+def _section_before(text: str, position: int) -> str:
+    """Title of the numbered section (（一）…) a clause stands in."""
+    for line in reversed(text[:position].split("\n")):
+        match = _SECTION.match(line)
+        if match:
+            return match.group("title").strip()
+    return ""
+
+
+def extract_units(text: str) -> list[UnitRole]:
+    """Every unit named in every 责任单位 clause of a document body."""
+    units: list[UnitRole] = []
+    for label in _LABEL.finditer(text or ""):
+        before = text[: label.start()].rstrip()
+        in_paren = before.endswith(("(", "（"))
+        end = _clause_end(text, label.end(), in_paren)
+        section = _section_before(text, label.start())
+        units.extend(parse_unit_list(text[label.end() : end], section))
+    return _dedupe(units)
