@@ -1,0 +1,56 @@
+"""Run one crawl of one site in this process: Scrapy settings, the spider, a summary."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.spiders.portal import PortalSpider
+from sites import Site
+
+DEFAULT_USER_AGENT = "zhengce/0.1 (+https://github.com/zhengce/zhengce; policy search crawler)"
+
+
+@dataclass(frozen=True)
+class CrawlSummary:
+    stored: int
+    errors: int
+    finish_reason: str
+
+
+def scrapy_settings(raw_store: Path, user_agent: str, log_level: str) -> dict:
+    return {
+        "BOT_NAME": "zhengce",
+        "USER_AGENT": user_agent,
+        "ROBOTSTXT_OBEY": True,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+        "DOWNLOAD_DELAY": 1.0,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "RETRY_TIMES": 3,
+        "DOWNLOAD_TIMEOUT": 60,
+        "DOWNLOAD_MAXSIZE": 100 * 1024 * 1024,
+        "LOG_LEVEL": log_level,
+        "LOG_INSTALL_ROOT_HANDLER": True,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.RawStoreMiddleware": 950},
+        "ZHENGCE_RAW_STORE": str(raw_store),
+    }
+
+
+def crawl(site: Site, raw_store: Path, user_agent: str = DEFAULT_USER_AGENT, log_level: str = "INFO") -> CrawlSummary:
+    """Crawl the site to the end; blocks. Twisted's reactor cannot restart: one crawl per process."""
+    settings = scrapy_settings(raw_store, user_agent, log_level)
+    settings.update({key.upper(): value for key, value in site.crawl.items()})
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(PortalSpider)
+    process.crawl(crawler, site=site)
+    process.start()
+    stats = crawler.stats.get_stats()
+    return CrawlSummary(
+        stored=stats.get("zhengce/stored", 0),
+        errors=stats.get("log_count/ERROR", 0),
+        finish_reason=stats.get("finish_reason", "unknown"),
+    )
