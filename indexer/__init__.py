@@ -1,0 +1,1 @@
+"""Indexer: one search interface (base.SearchEngine), one module per engine."""

@@ -1,0 +1,70 @@
+"""The search interface every engine implements, and the query and result types it speaks.
+
+The API depends on this module only; which engine answers is a setting."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from analyzers.model import Document
+
+FACETS = ("domain", "unit", "year", "type", "kind")
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000  # deepest result a page may reach, as in Elasticsearch
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    domain: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    type: str | None = None
+    kind: str | None = None
+    page: int = 1
+    size: int = 10
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    def filters(self) -> dict[str, str | int]:
+        return {name: getattr(self, name) for name in FACETS if getattr(self, name) not in (None, "")}
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: Document
+    score: float
+    snippet: str  # HTML: escaped text with <em> around matches
+    title_html: str
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)  # how the query was understood
+
+
+class SearchEngine(ABC):
+    @abstractmethod
+    def replace_all(self, documents: Iterable[Document]) -> int:
+        """Build a fresh index of exactly these documents and switch searches to it at once."""
+
+    @abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    @abstractmethod
+    def get(self, doc_id: str) -> Document | None: ...
+
+    @abstractmethod
+    def count(self) -> int: ...

@@ -1,0 +1,1 @@
+"""zhengce: the application around the stages: settings, the pipeline that runs them, the CLI."""

@@ -1,0 +1,129 @@
+"""The zhengce command: crawl, reindex, serve, demo, sample-site."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from zhengce.settings import Settings
+
+SAMPLE_SITE = "quangang_sample"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(data_dir=Path(args.data_dir) if args.data_dir else None)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.run import DEFAULT_USER_AGENT, crawl
+    from sites import load_site
+
+    settings = _settings(args)
+    site = load_site(args.site)
+    if args.base_url:
+        site = site.with_base_url(args.base_url)
+    print(f"crawling {site.name} from {site.base_url} into {settings.raw_store_path}", flush=True)
+    summary = crawl(site, settings.raw_store_path, settings.user_agent or DEFAULT_USER_AGENT, args.log_level)
+    print(f"stored {summary.stored} responses, {summary.errors} errors, finished: {summary.finish_reason}")
+    return 0 if summary.finish_reason == "finished" else 1
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from crawler.raw_store import RawStore
+    from indexer.engines import open_engine
+    from zhengce.pipeline import reindex
+
+    settings = _settings(args)
+    if not settings.raw_store_path.exists():
+        print(f"no raw store at {settings.raw_store_path}: run `zhengce crawl` first", file=sys.stderr)
+        return 2
+    with RawStore(settings.raw_store_path) as store:
+        report = reindex(store, open_engine(settings.engine, settings.index_dir))
+    print(f"indexed {len(report.documents)} documents from {report.pages_seen} pages into {settings.engine}")
+    for url, message in report.problems:
+        print(f"  problem: {url}: {message}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from search_api.server import run
+
+    settings = _settings(args)
+    os.environ["ZHENGCE_DATA_DIR"] = str(settings.data_dir)
+    print(f"zhengce: http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/docs)", flush=True)
+    run(args.host, args.port)
+    return 0
+
+
+def cmd_sample_site(args: argparse.Namespace) -> int:
+    from sample_site.server import make_server
+
+    server = make_server(args.port)
+    print(f"sample site on http://127.0.0.1:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Sample site → real crawl → index → UI and API, in one command."""
+    from sample_site.server import serve_in_background
+
+    settings = _settings(args)
+    _server, base_url = serve_in_background(args.site_port)
+    print(f"sample site: {base_url}", flush=True)
+    # A separate process: Scrapy's reactor and uvicorn's event loop should not share one.
+    crawl_cmd = [sys.executable, "-m", "zhengce.cli", "--data-dir", str(settings.data_dir),
+                 "crawl", "--site", SAMPLE_SITE, "--base-url", base_url, "--log-level", "WARNING"]
+    if subprocess.call(crawl_cmd) != 0:
+        print("crawl failed", file=sys.stderr)
+        return 1
+    if cmd_reindex(args) != 0:
+        return 1
+    return cmd_serve(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhengce", description="Policy document search engine")
+    parser.add_argument("--data-dir", help="where the raw store and index live (default $ZHENGCE_DATA_DIR or ./data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="crawl a site into the raw store")
+    crawl.add_argument("--site", required=True, help="site template name (sites/NAME.toml)")
+    crawl.add_argument("--base-url", help="override the template's base URL (e.g. a local mirror)")
+    crawl.add_argument("--log-level", default="INFO")
+    crawl.set_defaults(func=cmd_crawl)
+
+    sub.add_parser("reindex", help="re-analyze the raw store and rebuild the index (no network)").set_defaults(
+        func=cmd_reindex
+    )
+
+    for name, func, help_text in (
+        ("serve", cmd_serve, "serve the UI and API"),
+        ("demo", cmd_demo, "sample site + crawl + index + serve"),
+    ):
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+        if name == "demo":
+            command.add_argument("--site-port", type=int, default=8001)
+        command.set_defaults(func=func)
+
+    sample = sub.add_parser("sample-site", help="serve the bundled sample government site")
+    sample.add_argument("--port", type=int, default=8001)
+    sample.set_defaults(func=cmd_sample_site)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""All configuration in one place, read from the environment (ZHENGCE_*) once per process."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ENGINES = ("tantivy",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    engine: str = "tantivy"
+    user_agent: str = ""
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"ZHENGCE_ENGINE={self.engine!r} is not one of: {', '.join(ENGINES)}")
+
+    @property
+    def raw_store_path(self) -> Path:
+        return self.data_dir / "raw.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values = {
+            "data_dir": Path(os.environ.get("ZHENGCE_DATA_DIR", "data")),
+            "engine": os.environ.get("ZHENGCE_ENGINE", "tantivy"),
+            "user_agent": os.environ.get("ZHENGCE_USER_AGENT", ""),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings.from_env()
