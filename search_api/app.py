@@ -1,0 +1,42 @@
+"""Builds the application: API routers, the UI pages, and clear errors for bad parameters."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from search_api.routers import documents, search
+from ui import pages
+
+DESCRIPTION = """Search Chinese government policy documents (政策文件) with their
+interpretation materials (政策解读). Every HTML page of the UI has its JSON twin here."""
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
+        parts.append(f"{where}: {error.get('msg')}")
+    return "; ".join(parts)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={"message": f"invalid parameters — {_validation_message(exc)}", "detail": jsonable_encoder(exc.errors())},
+    )
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(search.router)
+    app.include_router(documents.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,24 @@
+"""Dependencies handlers declare by type: `engine: EngineDep`. Tests override get_settings."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends
+
+from indexer.base import SearchEngine
+from indexer.engines import open_engine
+from zhengce.settings import Settings, get_settings
+
+
+@lru_cache
+def _engine_for(settings: Settings) -> SearchEngine:
+    return open_engine(settings.engine, settings.index_dir)
+
+
+def get_engine(settings: Annotated[Settings, Depends(get_settings)]) -> SearchEngine:
+    return _engine_for(settings)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[SearchEngine, Depends(get_engine)]

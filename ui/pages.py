@@ -1,0 +1,74 @@
+"""HTML pages: search with facets and highlights, and a document page with its attachments,
+责任单位 and 相关解读. Jinja2 autoescapes everything; only snippets and titles that zhengce
+itself escaped and marked (indexer.snippets) are inserted as HTML."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from analyzers.model import KIND_LABELS, DocKind
+from search_api.deps import EngineDep
+from search_api.params import SearchQueryDep
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+
+FACET_TITLES = {"domain": "主题分类", "unit": "发布机构 / 责任单位", "year": "年份", "type": "公文种类", "kind": "类别"}
+KIND_NAMES = {kind.value: label for kind, label in KIND_LABELS.items()}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _url(request: Request, **changes) -> str:
+    """This page's URL with some parameters changed (None removes one); page resets to 1."""
+    params = dict(request.query_params)
+    params.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return "/?" + urlencode(params) if params else "/"
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
+    result = engine.search(query)
+    pages = max(1, -(-result.total // query.size))
+    return templates.TemplateResponse(
+        request,
+        "search.html",
+        {
+            "query": query,
+            "result": result,
+            "hits": [(h, Markup(h.title_html), Markup(h.snippet)) for h in result.hits],
+            "facet_titles": FACET_TITLES,
+            "kind_names": KIND_NAMES,
+            "pages": pages,
+            "url": lambda **changes: _url(request, **changes),
+            "page_url": lambda n: _url(request) + ("&" if "?" in _url(request) else "?") + f"page={n}",
+        },
+    )
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, doc_id: str, engine: EngineDep):
+    document = engine.get(doc_id)
+    if document is None:
+        raise HTTPException(404, "未找到该文件")
+    return templates.TemplateResponse(
+        request,
+        "document.html",
+        {
+            "doc": document,
+            "kind_label": KIND_LABELS[document.kind],
+            "is_interpretation": document.kind is DocKind.interpretation,
+            "paragraphs": document.body.split("\n"),
+        },
+    )
