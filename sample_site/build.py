@@ -12,6 +12,7 @@ import re
 import shutil
 import struct
 import tomllib
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -158,7 +159,16 @@ def write_docx(path: Path, title: str, lines: list[str]) -> None:
     doc.add_paragraph("本人承诺以上所填内容真实有效，如有虚报、瞒报，愿意承担相应法律责任。")
     buffer = io.BytesIO()
     doc.save(buffer)
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(_without_zip_times(buffer.getvalue()))
+
+
+def _without_zip_times(data: bytes) -> bytes:
+    """python-docx stamps zip entries with the current time; fix them so rebuilds are identical."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=(2018, 7, 18, 9, 0, 0)), source.read(info))
+    return out.getvalue()
 
 
 ATTACHMENT_CONTENT = {

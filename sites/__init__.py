@@ -46,6 +46,8 @@ class Site:
     list_url: re.Pattern
     attachment_url: re.Pattern
     page: PageRules
+    # Scrapy settings for this site (download_delay, concurrent_requests_per_domain, …).
+    crawl: dict[str, object] = field(default_factory=dict)
 
     @property
     def start_urls(self) -> list[str]:
@@ -96,6 +98,7 @@ def parse_site(path: Path) -> Site:
             list_url=_compile(raw, "list", path),
             attachment_url=_compile(raw, "attachment", path),
             page=PageRules(**{k: v for k, v in page.items() if k != "labels"}, labels=page.get("labels", {})),
+            crawl=raw.get("crawl", {}),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise SiteConfigError(f"{path.name}: {type(exc).__name__}: {exc}") from exc
