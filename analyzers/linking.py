@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from analyzers.model import DocKind, Document, InterpretationLink
 
+FORM_ORDER = ("文字解读", "图解", "视频解读", "访谈解读", "媒体报道", "")
+
+
+def _form_rank(link: InterpretationLink) -> tuple[int, str]:
+    return (FORM_ORDER.index(link.form) if link.form in FORM_ORDER else len(FORM_ORDER), link.title)
+
 
 def _as_link(doc: Document, form: str = "") -> InterpretationLink:
     return InterpretationLink(url=doc.url, title=doc.title, form=form or doc.interpretation_form, doc_id=doc.id)
@@ -38,7 +44,8 @@ def link_interpretations(documents: list[Document]) -> list[Document]:
         linked.append(
             doc.model_copy(
                 update={
-                    "interpretations": list(explained_by.get(doc.id, {}).values()) + unresolved_out,
+                    "interpretations": sorted(explained_by.get(doc.id, {}).values(), key=_form_rank)
+                    + unresolved_out,
                     "interprets": list(explains.get(doc.id, {}).values()) + unresolved_back,
                 }
             )

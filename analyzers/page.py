@@ -124,19 +124,17 @@ def analyze_page(
     )
     body_element = soup.select_one(rules.body)
     if body_element is None:
-        problems.append(f"正文区域 {rules.body} 未找到")
+        return PageResult(None, [f"正文区域 {rules.body} 未找到，未建立文档"])
     interpretations = _interpretation_links(url, soup.select_one(rules.interpretations) if rules.interpretations else None)
     interprets = [
         InterpretationLink(url=u, title=t)
         for u, t in _links(url, soup.select(rules.back_links) if rules.back_links else [])
     ]
     attachment_anchors = soup.select(rules.attachments) if rules.attachments else []
-    if body_element is not None:
-        attachment_anchors += [a for a in body_element.find_all("a", href=True) if site.is_attachment(a["href"])]
+    attachment_anchors += [a for a in body_element.find_all("a", href=True) if site.is_attachment(a["href"])]
     body = element_text(body_element)
     if not title or not body:
-        problems.append("页面缺少标题或正文，未建立文档")
-        return PageResult(None, problems)
+        return PageResult(None, ["页面缺少标题或正文，未建立文档"])
 
     attachments = []
     for att_url, name in _links(url, attachment_anchors):

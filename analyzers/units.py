@@ -15,9 +15,11 @@ _LABEL = re.compile(r"(?:责任单位|牵头单位|责任部门)\s*[:：]\s*")
 _SECTION = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]\s*(?P<title>[^。；;\n]{2,40})")
 _SEPARATORS = "，,、；;"
 _ROLE_MARK = re.compile(r"(牵头|配合|负责)$")
-_LEVEL = re.compile(r"^(市局|区局|县局|省厅|[省市区县镇])")
-_ABBREVIATED = re.compile(r"^[\u4e00-\u9fff]{1,6}(局|委|办|科|中心|联|会|所|站|队)$")
+# 市场监督管理局 starts with 市 but names no level; 区域… likewise.
+_LEVEL = re.compile(r"^(市局|区局|县局|省厅|市(?!场)|区(?!域)|[省县镇])")
+_ABBREVIATED = re.compile(r"^[\u4e00-\u9fff]{1,8}(局|委|办|科|室|中心|联|会|所|站|队)$")
 _UNQUALIFIED_START = re.compile(r"^(各|全|有关|相关|本)")
+_NAMES_A_PLACE = re.compile(r"[区县镇省]|市(?!场)|街道")  # 石化工业园区管委会 is complete as it is
 
 
 def _split_top_level(text: str) -> list[tuple[str, str]]:
@@ -66,7 +68,12 @@ def parse_unit_list(clause: str, section: str = "") -> list[UnitRole]:
             level = _LEVEL.match(name)
             if level:
                 prefix = level.group(1)
-            elif prefix and _ABBREVIATED.match(name) and not _UNQUALIFIED_START.match(name):
+            elif (
+                prefix
+                and _ABBREVIATED.match(name)
+                and not _UNQUALIFIED_START.match(name)
+                and not _NAMES_A_PLACE.search(name)
+            ):
                 name = prefix + name
             pending.append(name)
         if role_match:

@@ -1,7 +1,6 @@
 """Raw store → analyzers → index: the rebuild that `zhengce reindex` runs, with no network."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from analyzers.attachments import ExtractedText, extract_text
@@ -13,7 +12,6 @@ from crawler.raw_store import RawResponse, RawStore
 from indexer.base import SearchEngine
 from sites import Site, SiteConfigError, load_site
 
-log = logging.getLogger(__name__)
 STAGE = "analyze"
 
 
@@ -43,13 +41,12 @@ class _AttachmentTexts:
         return self.cache[url]
 
 
-def _site(name: str, sites: dict[str, Site | None]) -> Site | None:
+def _site(name: str, sites: dict[str, Site | SiteConfigError]) -> Site | SiteConfigError:
     if name not in sites:
         try:
             sites[name] = load_site(name)
         except SiteConfigError as exc:
-            log.error("pages of site %s skipped: %s", name, exc)
-            sites[name] = None
+            sites[name] = exc
     return sites[name]
 
 
@@ -57,12 +54,16 @@ def analyze_store(store: RawStore) -> AnalysisReport:
     """Every stored detail page of every site → linked Documents. Problems are recorded in the
     store's error log (stage "analyze"), never raised: one bad page does not stop the rebuild."""
     report = AnalysisReport()
-    sites: dict[str, Site | None] = {}
+    sites: dict[str, Site | SiteConfigError] = {}
     attachments = _AttachmentTexts(store)
     store.clear_errors(STAGE)
     for raw in store.iter_latest():
         site = _site(raw.site, sites)
-        if site is None or not _is_document_page(site, raw):
+        if isinstance(site, SiteConfigError):
+            report.problems.append((raw.url, str(site)))
+            store.log_error(raw.site, raw.url, STAGE, str(site))
+            continue
+        if not _is_document_page(site, raw):
             continue
         report.pages_seen += 1
         try:
