@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from analyzers.model import KIND_LABELS, DocKind
+from analyzers.model import KIND_LABELS, DocKind, UnitRole
 from search_api.deps import EngineDep
 from search_api.params import SearchQueryDep
 
@@ -35,6 +35,14 @@ def _url(request: Request, **changes) -> str:
         else:
             params[key] = str(value)
     return "/?" + urlencode(params) if params else "/"
+
+
+def tasks_by_section(units: list[UnitRole]) -> dict[str, dict[str, list[str]]]:
+    """section → role → unit names, in the order the document names them."""
+    tasks: dict[str, dict[str, list[str]]] = {}
+    for unit in units:
+        tasks.setdefault(unit.section, {}).setdefault(unit.role, []).append(unit.name)
+    return tasks
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -70,5 +78,6 @@ def document_page(request: Request, doc_id: str, engine: EngineDep):
             "kind_label": KIND_LABELS[document.kind],
             "is_interpretation": document.kind is DocKind.interpretation,
             "paragraphs": document.body.split("\n"),
+            "tasks": tasks_by_section(document.units),
         },
     )
