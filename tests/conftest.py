@@ -1,0 +1,75 @@
+"""Shared fixtures: the real sample site on loopback, a real crawl of it into a raw store, a
+real index, and the real API server (uvicorn, in its own process) over that index."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sample_site.server import serve_in_background
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_WWW = REPO / "sample_site" / "www"
+CORPUS = REPO / "sample_site" / "corpus"
+
+
+def zhengce(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the real command line, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data_dir), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def sample_site_url():
+    server, url = serve_in_background()
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory, sample_site_url) -> Path:
+    """A data directory filled by `zhengce crawl` of the sample site and `zhengce reindex`."""
+    data = tmp_path_factory.mktemp("data")
+    crawl = zhengce(data, "crawl", "--site", "quangang_sample", "--base-url", sample_site_url, "--log-level", "WARNING")
+    assert crawl.returncode == 0, crawl.stdout + crawl.stderr
+    reindex = zhengce(data, "reindex")
+    assert reindex.returncode == 0, reindex.stdout + reindex.stderr
+    return data
+
+
+@pytest.fixture(scope="session")
+def api_url(data_dir):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data_dir), "serve", "--port", str(port)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"API server did not start: {process.stdout.read().decode()}")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

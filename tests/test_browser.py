@@ -1,0 +1,69 @@
+"""A real headless Chromium (Debian's, driven by Playwright) using the UI as a person would."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+MINZHENG_2016 = "泉州市民政局关于印发2016年政务公开工作要点的通知"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+def test_search_open_policy_and_follow_its_interpretation(page, api_url, tmp_path):
+    page.goto(api_url + "/")
+    page.get_by_role("searchbox").fill("政务公开")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.locator("#total")).not_to_have_text("0")
+    result = page.locator("article.hit h2 a", has_text=MINZHENG_2016)
+    expect(result).to_be_visible()
+    expect(page.locator("article.hit", has_text=MINZHENG_2016).locator("em").first).to_have_text("政务公开")
+    expect(page.locator('section[data-facet="year"]')).to_contain_text("2016")
+    page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+
+    result.click()
+    expect(page.locator("h1")).to_have_text(MINZHENG_2016)
+    expect(page.locator("table.metadata")).to_contain_text("泉州市民政局")
+    panel = page.locator("#interpretations")
+    expect(panel.locator("a")).to_have_count(2)
+    expect(panel).to_contain_text("图解")
+
+    panel.get_by_role("link", name=re.compile("解读$")).click()
+    expect(page.locator("h1")).to_have_text("《泉州市民政系统2016年政务公开工作要点》解读")
+    back = page.locator("#interprets a")
+    expect(back).to_have_text(MINZHENG_2016)
+    back.click()
+    expect(page.locator("h1")).to_have_text(MINZHENG_2016)
+
+
+def test_facet_click_narrows_the_results(page, api_url):
+    page.goto(api_url + "/?q=" + "通知")
+    total = int(page.locator("#total").inner_text())
+    page.locator('section[data-facet="kind"] a', has_text="政策解读").click()
+    narrowed = int(page.locator("#total").inner_text())
+    assert 0 < narrowed < total
+    expect(page.locator("article.hit .kind").first).to_have_text("政策解读")
+
+
+def test_crawled_script_text_is_shown_not_run(page, api_url):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(api_url + "/?q=网络诈骗")
+    page.locator("article.hit h2 a").first.click()
+    expect(page.locator(".body")).to_contain_text("<script>alert('xss')</script>")
+    assert dialogs == []

@@ -1,0 +1,121 @@
+"""The tantivy engine over the crawled sample site, through the search interface."""
+from __future__ import annotations
+
+import pytest
+
+from analyzers.model import DocKind, Document, document_id
+from indexer.base import SearchQuery
+from indexer.tantivy_engine import TantivyEngine
+
+MINZHENG_2016 = "泉州市民政局关于印发2016年政务公开工作要点的通知"
+NOTICE_84 = "泉港区人民政府办公室关于印发推进社会公益事业建设领域政府信息公开工作实施方案的通知"
+LOW_INCOME = "泉港区人民政府办公室关于提高2018年城乡居民最低生活保障标准的通知"
+
+
+@pytest.fixture(scope="module")
+def engine(data_dir) -> TantivyEngine:
+    return TantivyEngine(data_dir / "index" / "tantivy")
+
+
+def titles(result) -> list[str]:
+    return [h.document.title for h in result.hits]
+
+
+def test_words_find_documents_with_highlighted_snippets_and_facets(engine):
+    result = engine.search(SearchQuery(q="政务公开", size=20))
+    assert MINZHENG_2016 in titles(result)
+    hit = next(h for h in result.hits if h.document.title == MINZHENG_2016)
+    assert "<em>政务公开</em>" in hit.snippet
+    assert "<em>政务公开</em>" in hit.title_html
+    assert " " not in hit.title_html.replace("<em>", "").replace("</em>", "")
+    for name in ("domain", "unit", "year", "type", "kind"):
+        assert result.facets[name], f"no {name} facet"
+    years = {f.value: f.count for f in result.facets["year"]}
+    assert years["2016"] >= 1
+
+
+@pytest.mark.parametrize("spelling", ["泉港政办〔2018〕84号", "泉港政办[2018]84号", "泉港政办（2018）84号", "泉港政办2018-84"])
+def test_doc_number_in_any_spelling_ranks_its_document_first(engine, spelling):
+    assert titles(engine.search(SearchQuery(q=spelling)))[0] == NOTICE_84
+
+
+def test_word_only_in_a_pdf_attachment_finds_its_document(engine):
+    result = engine.search(SearchQuery(q="涂岭镇"))
+    assert titles(result) == [LOW_INCOME]
+    assert result.hits[0].snippet.startswith("【附件：附件1：泉港区2018年城乡低保标准调整测算表.pdf】")
+    assert "<em>涂岭镇</em>" in result.hits[0].snippet
+
+
+def test_word_only_in_a_docx_attachment_finds_its_document(engine):
+    assert titles(engine.search(SearchQuery(q="赡养义务人"))) == [LOW_INCOME]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("domain", "社会救助"), ("unit", "区民政局"), ("year", 2016), ("type", "意见"), ("kind", "interpretation")],
+)
+def test_each_facet_filters(engine, field, value):
+    result = engine.search(SearchQuery(size=100, **{field: value}))
+    assert result.total > 0
+    counted = {f.value: f.count for f in result.facets[field]}
+    assert counted[str(value)] == result.total
+    for hit in result.hits:
+        doc = hit.document
+        actual = {"domain": doc.domains, "unit": doc.unit_names, "year": [doc.year], "type": [doc.doc_type],
+                  "kind": [doc.kind.value]}[field]
+        assert value in actual
+
+
+def test_empty_query_lists_everything_newest_first(engine):
+    result = engine.search(SearchQuery(size=100))
+    assert result.total == engine.count() == 31
+    dates = [h.document.published_at for h in result.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_pages_do_not_overlap(engine):
+    first = engine.search(SearchQuery(q="通知", size=5, page=1))
+    second = engine.search(SearchQuery(q="通知", size=5, page=2))
+    assert first.total == second.total > 10
+    assert not {h.document.id for h in first.hits} & {h.document.id for h in second.hits}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['"', "*", "AND OR NOT", "标题:(", "\\", "\x00", "<script>alert(1)</script>", "' OR 1=1 --", "a" * 200,
+     "（（（【【", "😀", "   "],
+)
+def test_hostile_queries_never_fail(engine, hostile):
+    result = engine.search(SearchQuery(q=hostile))
+    assert result.total >= 0
+    for hit in result.hits:
+        assert "<script>" not in hit.snippet and "<script>" not in hit.title_html
+
+
+def test_matched_markup_in_text_is_escaped_in_snippets(engine):
+    result = engine.search(SearchQuery(q="script"))
+    assert result.total == 1
+    assert "&lt;" in result.hits[0].snippet and "<script" not in result.hits[0].snippet
+
+
+def test_get_returns_the_whole_document(engine):
+    hit = engine.search(SearchQuery(q="泉港政办〔2018〕84号")).hits[0]
+    document = engine.get(hit.document.id)
+    assert document == hit.document
+    assert len(document.interpretations) == 2
+    assert engine.get("0000000000000000") is None
+
+
+def _doc(url: str, title: str) -> Document:
+    return Document(id=document_id(url), url=url, site="t", kind=DocKind.policy, title=title, body=title)
+
+
+def test_replace_all_switches_a_running_engine_atomically(tmp_path):
+    writer = TantivyEngine(tmp_path)
+    reader = TantivyEngine(tmp_path)
+    assert reader.search(SearchQuery(q="救助")).total == 0  # no index yet: empty, not an error
+    writer.replace_all([_doc("http://a/1", "临时救助通知"), _doc("http://a/2", "医疗救助办法")])
+    assert reader.search(SearchQuery(q="救助")).total == 2
+    writer.replace_all([_doc("http://a/3", "教育救助意见")])
+    assert [h.document.title for h in reader.search(SearchQuery(q="救助")).hits] == ["教育救助意见"]
+    assert len(list(tmp_path.glob("tantivy-*"))) == 1

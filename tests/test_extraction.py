@@ -1,0 +1,172 @@
+"""Extraction on the real documents (sample_site/corpus, byte-exact copies) and on the sample
+site's pages, which wrap those documents in a Fujian portal's template."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from analyzers.decode import decode_html
+from analyzers.dates import find_date, find_datetime
+from analyzers.doc_number import doc_number_key, find_doc_numbers
+from analyzers.doc_type import doc_type_from_title
+from analyzers.model import DocKind, UnitRole
+from analyzers.page import analyze_page
+from analyzers.units import extract_units, parse_unit_list
+from sites import load_site
+from tests.conftest import CORPUS, SAMPLE_WWW
+
+QUANGANG = (CORPUS / "quangang-2018-84-notice.txt").read_text(encoding="utf-8")
+MINZHENG = (CORPUS / "quanzhou-minzheng-2016-gongkai-page.txt").read_text(encoding="utf-8")
+SITE = load_site("quangang_sample")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["泉港政办〔2018〕84号", "泉港政办[2018]84号", "泉港政办【2018】84号", "泉港政办（2018）84号",
+     "泉港政办(2018)第84号", "泉港政办2018-84", "泉港政办 〔2018〕 84 号"],
+)
+def test_every_doc_number_spelling_has_one_key(spelling):
+    assert doc_number_key(spelling) == "泉港政办2018-84"
+
+
+def test_doc_number_found_in_the_real_notice():
+    assert find_doc_numbers(QUANGANG)[0] == "泉港政办〔2018〕84号"
+    assert doc_number_key("关于做好政务公开工作的通知") == ""
+
+
+def test_dates_in_the_forms_of_the_corpus():
+    assert find_datetime("时间:2016-06-30 10:02") == datetime(2016, 6, 30, 10, 2)
+    assert find_date("2016年6月23日") == date(2016, 6, 23)
+    assert find_date("2019年01月08日") == date(2019, 1, 8)
+    assert find_date("2019/1/8") == date(2019, 1, 8)
+
+
+def test_impossible_or_missing_dates_are_not_guessed():
+    assert find_date("2016-02-30") is None
+    assert find_date("生成日期：不详") is None
+    assert find_date("") is None
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [("泉州市民政局关于印发2016年政务公开工作要点的通知", "通知"),
+     ("国务院办公厅关于加强三级公立医院绩效考核工作的意见", "意见"),
+     ("泉港区推进社会公益事业建设领域政府信息公开工作实施方案", "方案"),
+     ("关于防范冒充政府网站网络诈骗的提示", "")],
+)
+def test_doc_type_from_title(title, kind):
+    assert doc_type_from_title(title) == kind
+
+
+def units_of(section: str, units: list[UnitRole]) -> list[tuple[str, str]]:
+    return [(u.name, u.role) for u in units if u.section == section]
+
+
+def test_units_with_roles_and_inherited_prefix_in_the_real_notice():
+    units = extract_units(QUANGANG)
+    assert units_of("脱贫攻坚领域", units) == [
+        ("区财政局", "负责"), ("区农林水局", "负责"), ("各镇人民政府", "负责"), ("山腰街道办事处", "负责"),
+    ]
+    assert units_of("社会救助和社会福利领域", units) == [
+        ("区民政局", "牵头"), ("区教育局", "配合"), ("区人社局", "配合"), ("区住建局", "配合"),
+        ("区卫计局", "配合"), ("区残联", "配合"), ("泉州市医疗保障基金管理中心泉港管理部", "配合"),
+        ("各镇人民政府", "配合"), ("山腰街道办事处", "配合"),
+    ]
+    # 市场监督管理局 starts with 市 but is the district's bureau: it inherits 区 like the others.
+    assert ("区市场监督管理局", "负责") in units_of("基本医疗卫生领域", units)
+    assert units_of("公共文化体育领域", units) == [("区文体新局", "负责")]
+    assert len({u.section for u in units}) == 7
+
+
+def test_units_in_parentheses_keep_nested_brackets():
+    units = extract_units(MINZHENG)
+    first = units_of("切实落实权力清单和责任清单公开", units)
+    assert first == [
+        ("市局办公室", "负责"), ("市局行政审核审批科", "负责"), ("市局救灾与社会福利科", "负责"),
+        ("各县市(区)民政局", "负责"), ("石狮市委社会工作部(民政局)", "负责"), ("泉州台商投资区民政保障局", "负责"),
+    ]
+
+
+def test_unit_list_without_roles_and_with_trailing_cooperators():
+    assert [(u.name, u.role) for u in parse_unit_list("区环保局牵头，石化工业园区管委会、区工信局配合")] == [
+        ("区环保局", "牵头"), ("石化工业园区管委会", "配合"), ("区工信局", "配合"),
+    ]
+    assert [(u.name, u.role) for u in parse_unit_list("区民政局牵头，区财政局")] == [
+        ("区民政局", "牵头"), ("区财政局", "配合"),
+    ]
+
+
+def page(rel: str, content_type: str | None = "text/html; charset=utf-8"):
+    raw = (SAMPLE_WWW / rel).read_bytes()
+    _encoding, html = decode_html(raw, content_type)
+    url = SITE.base_url + rel
+    return analyze_page(SITE, url, html, None, lambda _url: None)
+
+
+def test_policy_page_metadata_body_and_interpretation_block():
+    result = page("zwgk/zcwj/201810/t20181015_1718001.htm")
+    doc = result.document
+    assert result.problems == []
+    assert doc.kind is DocKind.policy
+    assert doc.title == "泉港区人民政府办公室关于印发推进社会公益事业建设领域政府信息公开工作实施方案的通知"
+    assert doc.doc_number == "泉港政办〔2018〕84号"
+    assert doc.index_number == "QG00101-0200-2018-00084"
+    assert doc.publisher == "泉港区人民政府办公室"
+    assert doc.written_date == date(2018, 10, 12)
+    assert doc.published_at == datetime(2018, 10, 15, 9, 30)
+    assert doc.domains == ["综合政务", "政务公开"]
+    assert doc.doc_type == "通知"
+    assert "区民政局牵头" in doc.body and "alert" not in doc.body
+    assert [(l.form, l.url.rsplit("/", 1)[1]) for l in doc.interpretations] == [
+        ("文字解读", "t20181017_1718101.htm"), ("图解", "t20181018_1718102.htm"),
+    ]
+    assert ("区民政局", "牵头") in [(u.name, u.role) for u in doc.units]
+
+
+def test_real_municipal_page_dates_differ_from_signing():
+    doc = page("zwgk/zcwj/201606/t20160630_1180003.htm").document
+    assert doc.published_at == datetime(2016, 6, 30, 10, 2)
+    assert doc.written_date == date(2016, 6, 23)
+    assert doc.doc_number == ""
+    assert "相关解读材料应于文件公开后3个工作日内" in doc.body
+
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=gbk", None])
+def test_gbk_page_decodes_from_header_or_meta(content_type):
+    raw = (SAMPLE_WWW / "zwgk/zcwj/201809/t20180903_1715007.htm").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    doc = page("zwgk/zcwj/201809/t20180903_1715007.htm", content_type).document
+    assert doc.title == "泉港区教育局关于做好2018年秋季学前教育幼儿资助工作的通知"
+    assert "普惠性幼儿园" in doc.body and "\ufffd" not in doc.body
+
+
+def test_broken_markup_page_keeps_all_its_text():
+    doc = page("zwgk/zcwj/201811/t20181108_1720009.htm").document
+    assert doc.doc_number == "泉港卫计〔2018〕45号"
+    assert "家庭医生签约服务" in doc.body and "二〇一八年十一月" in doc.body
+    assert ("区卫计局", "牵头") in [(u.name, u.role) for u in doc.units]
+
+
+def test_real_govcn_page_republished_keeps_its_metadata():
+    doc = page("zwgk/zcwj/201901/t20190108_1750031.htm").document
+    assert doc.title == "国务院关于2018年度国家科学技术奖励的决定"
+    assert doc.doc_number == "国发〔2018〕44号"
+    assert doc.publisher == "国务院"
+    assert doc.written_date == date(2018, 12, 28)
+    assert doc.domains == ["科技、教育", "科技"]
+    assert doc.doc_type == "决定"
+
+
+def test_interpretation_page_links_back_and_has_a_form():
+    doc = page("zwgk/zcjd/201810/t20181018_1718102.htm").document
+    assert doc.kind is DocKind.interpretation
+    assert doc.interpretation_form == "图解"
+    assert [l.url.rsplit("/", 1)[1] for l in doc.interprets] == ["t20181015_1718001.htm"]
+
+
+def test_a_page_without_body_is_reported_not_indexed():
+    result = analyze_page(SITE, SITE.base_url + "x/t20200101_1.htm", "<html><p>Not a policy</p>", None, lambda u: None)
+    assert result.document is None
+    assert any("正文" in p for p in result.problems)
