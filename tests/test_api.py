@@ -126,3 +126,11 @@ def test_search_page_shows_facets_and_pagination(client):
     assert page.status_code == 200
     assert 'data-facet="domain"' in page.text and 'rel="next"' in page.text
     assert client.get("/", params={"size": 0}).status_code == 422
+
+
+def test_pager_links_keep_the_query_and_filters(client):
+    page = client.get("/", params={"q": "通知", "size": 5, "kind": "policy"})
+    next_href = page.text.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert "q=%E9%80%9A%E7%9F%A5" in next_href and "kind=policy" in next_href and "page=2" in next_href
+    second = client.get(next_href)
+    assert second.status_code == 200 and "第 2 / " in second.text

@@ -25,8 +25,8 @@ KIND_NAMES = {kind.value: label for kind, label in KIND_LABELS.items()}
 router = APIRouter(include_in_schema=False)
 
 
-def _url(request: Request, **changes) -> str:
-    """This page's URL with some parameters changed (None removes one); page resets to 1."""
+def _url(request: Request, page: int = 1, **changes) -> str:
+    """This page's URL with some parameters changed (None removes one), at the given page."""
     params = dict(request.query_params)
     params.pop("page", None)
     for key, value in changes.items():
@@ -34,6 +34,8 @@ def _url(request: Request, **changes) -> str:
             params.pop(key, None)
         else:
             params[key] = str(value)
+    if page > 1:
+        params["page"] = str(page)
     return "/?" + urlencode(params) if params else "/"
 
 
@@ -60,7 +62,6 @@ def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
             "kind_names": KIND_NAMES,
             "pages": pages,
             "url": lambda **changes: _url(request, **changes),
-            "page_url": lambda n: _url(request) + ("&" if "?" in _url(request) else "?") + f"page={n}",
         },
     )
 
