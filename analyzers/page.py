@@ -16,6 +16,7 @@ from analyzers.doc_number import find_doc_numbers
 from analyzers.doc_type import doc_type_from_title
 from analyzers.html_text import element_text, inline_text, label_key, parse_html
 from analyzers.model import Attachment, DocKind, Document, InterpretationLink, document_id
+from analyzers.signature import signature
 from analyzers.units import extract_units
 from sites import Site
 
@@ -150,6 +151,7 @@ def analyze_page(
     published_at = find_datetime(published_text) or find_datetime(_meta(soup, "PubDate"))
     if published_at is None:
         problems.append(f"发布日期无法识别：{published_text!r}")
+    signed_by, signed_on = signature(body)
     written_date = find_date(table.get("written_date", ""))
     if table.get("written_date") and written_date is None:
         problems.append(f"成文日期无法识别：{table['written_date']!r}")
@@ -173,8 +175,8 @@ def analyze_page(
         title=title,
         doc_number=doc_number,
         index_number=table.get("index_number", ""),
-        publisher=table.get("publisher", "") or _meta(soup, "ContentSource"),
-        written_date=written_date,
+        publisher=table.get("publisher", "") or _meta(soup, "ContentSource") or signed_by,
+        written_date=written_date or signed_on,
         published_at=published_at,
         domains=_domains(table.get("domains", "")),
         doc_type=table.get("doc_type", "") or (doc_type_from_title(title) if kind is not DocKind.interpretation else ""),

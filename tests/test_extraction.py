@@ -170,3 +170,19 @@ def test_a_page_without_body_is_reported_not_indexed():
     result = analyze_page(SITE, SITE.base_url + "x/t20200101_1.htm", "<html><p>Not a policy</p>", None, lambda u: None)
     assert result.document is None
     assert any("正文" in p for p in result.problems)
+
+
+def test_publisher_and_signing_date_from_the_signature_when_the_page_has_no_table():
+    lines = [line.strip(" \u00a0") for line in MINZHENG.splitlines()]
+    body = "".join(f"<p>{line}</p>" for line in lines[3:60] if line)
+    html = f"<html><head><title>通知</title></head><body><h1 class='article_title'>通知</h1><div class='TRS_Editor'>{body}</div>"
+    doc = analyze_page(SITE, SITE.base_url + "zwgk/zcwj/201606/t20160630_1.htm", html, None, lambda u: None).document
+    assert doc.publisher == "泉州市民政局"
+    assert doc.written_date == date(2016, 6, 23)
+
+
+def test_no_signature_means_no_guess():
+    from analyzers.signature import signature
+
+    assert signature("一、总体要求\n（一）指导思想。") == ("", None)
+    assert signature("特此通知。\n2018年7月18日") == ("", date(2018, 7, 18))
