@@ -99,6 +99,16 @@ def _interpretation_links(base_url: str, block: Tag | None) -> list[Interpretati
     return links
 
 
+def _doc_number_line(body: str) -> str:
+    """A 文号 printed on a line of its own under the title (国发〔2018〕44号), not one quoted in a
+    sentence, which would be another document's."""
+    for line in body.split("\n")[:8]:
+        found = find_doc_numbers(line)
+        if found and found[0] == line.strip():
+            return found[0]
+    return ""
+
+
 def _domains(value: str) -> list[str]:
     """主题分类 such as 科技、教育\\科技: the category path, most general first."""
     parts = [p.strip() for p in re.split(r"[\\/>＞]", value or "") if p.strip()]
@@ -160,8 +170,7 @@ def analyze_page(
     kind = DocKind(column.kind) if column else DocKind.policy
     doc_number = table.get("doc_number", "")
     if not doc_number and kind is not DocKind.interpretation:
-        in_head = find_doc_numbers(body[:300])
-        doc_number = in_head[0] if in_head else ""
+        doc_number = _doc_number_line(body)
     interpretation_form = ""
     if kind is DocKind.interpretation:
         title_form = _FORM_IN_TITLE.match(title)

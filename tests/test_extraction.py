@@ -186,3 +186,13 @@ def test_no_signature_means_no_guess():
 
     assert signature("一、总体要求\n（一）指导思想。") == ("", None)
     assert signature("特此通知。\n2018年7月18日") == ("", date(2018, 7, 18))
+
+
+def test_doc_number_in_the_body_only_from_its_own_line():
+    def number_of(body_lines: list[str]) -> str:
+        body = "".join(f"<p>{line}</p>" for line in body_lines)
+        html = f"<h1 class='article_title'>关于印发某方案的通知</h1><div class='TRS_Editor'>{body}</div>"
+        return analyze_page(SITE, SITE.base_url + "zwgk/zcwj/201901/t20190101_9.htm", html, None, lambda u: None).document.doc_number
+
+    assert number_of(["国务院关于2018年度国家科学技术奖励的决定", "国发〔2018〕44号", "各省、自治区："]) == "国发〔2018〕44号"
+    assert number_of(["根据《福建省最低生活保障办法》（闽政〔2013〕12号），现通知如下："]) == ""
