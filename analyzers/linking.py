@@ -1,41 +1,176 @@
-"""Policy ↔ interpretation links across the whole corpus.
+"""Policy ↔ interpretation links across the whole corpus, each with how it was found.
 
-A policy's 相关解读 block links to its interpretations; an interpretation's 相关文件 block links
-back. Either direction is enough: both documents get the link, resolved to document ids."""
+Explicit links win: a policy's 相关解读 block linking to an interpretation, or the
+interpretation's 相关文件 block linking back. Only when an interpretation has neither is it
+linked by evidence in its text: the policy's 文号 cited, the policy's 《title》 quoted, and,
+failing both, text similarity with a policy published shortly before it. One interpretation may
+explain several policies."""
 from __future__ import annotations
 
-from analyzers.model import DocKind, Document, InterpretationLink
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from analyzers.doc_number import DOC_NUMBER, doc_number_key
+from analyzers.model import DocKind, Document, InterpretationLink, LinkMethod
+from analyzers.segment import query_words
 
 FORM_ORDER = ("文字解读", "图解", "视频解读", "访谈解读", "媒体报道", "")
+CONFIDENCE = {
+    LinkMethod.hyperlink: 1.0,
+    LinkMethod.backlink: 1.0,
+    LinkMethod.doc_number: 0.95,
+    LinkMethod.quoted_title: 0.9,
+}
+QUOTED_IN_BODY_CONFIDENCE = 0.75
+SIMILARITY_THRESHOLD = 0.3
+SIMILARITY_MAX_CONFIDENCE = 0.8
+SIMILARITY_WINDOW = timedelta(days=90)  # an interpretation follows its policy within weeks
+_QUOTED = re.compile(r"《([^《》]{4,80})》")
+_PUNCTUATION = re.compile(r"[\s\u3000《》“”\"'（）()、，,。:：]")
+
+
+def _normalize(title: str) -> str:
+    return _PUNCTUATION.sub("", title)
+
+
+def _title_keys(title: str) -> tuple[set[str], str]:
+    """Ways a policy's title is quoted: whole, without the issuing unit (关于…的通知), and the
+    issued document's own title for 关于印发…的通知."""
+    full = _normalize(title)
+    keys = {full}
+    if "关于" in full:
+        keys.add(full[full.index("关于") :])
+    issued = re.search(r"关于印发(.+?)的通知$", full)
+    return keys, issued.group(1) if issued else ""
+
+
+def _quotes_title(quote: str, keys: set[str], issued: str) -> bool:
+    quote = _normalize(quote)
+    if quote in keys:
+        return True
+    # 《泉港区推进…实施方案》 names the issued plan with its area; a quote naming another
+    # issuer's 关于…通知 must not match on the shared words.
+    return len(issued) >= 6 and quote.endswith(issued) and "关于" not in quote
+
+
+def _vector(doc: Document) -> Counter:
+    words = [w for w in query_words(f"{doc.title}\n{doc.title}\n{doc.body[:3000]}") if len(w) > 1]
+    return Counter(words)
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(weight * b.get(word, 0.0) for word, weight in a.items())
+    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    return dot / norm if norm else 0.0
+
+
+@dataclass
+class _Evidence:
+    policy: Document
+    method: LinkMethod
+    confidence: float
+
+
+class _Similarity:
+    """TF-IDF cosine between interpretations and policies, computed only when needed."""
+
+    def __init__(self, documents: list[Document]):
+        self.counts = {doc.id: _vector(doc) for doc in documents}
+        frequency = Counter(word for vector in self.counts.values() for word in vector)
+        total = len(documents)
+        self.idf = {word: math.log((1 + total) / (1 + df)) + 1 for word, df in frequency.items()}
+
+    def weights(self, doc: Document) -> dict[str, float]:
+        return {w: (1 + math.log(c)) * self.idf[w] for w, c in self.counts[doc.id].items()}
+
+    def score(self, a: Document, b: Document) -> float:
+        return _cosine(self.weights(a), self.weights(b))
+
+
+def _published_in_order(policy: Document, interpretation: Document, window: timedelta | None) -> bool:
+    if policy.published_at is None or interpretation.published_at is None:
+        return window is None
+    gap = interpretation.published_at.date() - policy.published_at.date()
+    return gap >= timedelta(days=-1) and (window is None or gap <= window)
+
+
+def _inferred(interpretation: Document, policies: list[Document], similarity: _Similarity) -> list[_Evidence]:
+    text = f"{interpretation.title}\n{interpretation.body}"
+    cited = {doc_number_key(m.group(0)) for m in DOC_NUMBER.finditer(text)}
+    title_quotes = _QUOTED.findall(interpretation.title)
+    body_quotes = _QUOTED.findall(interpretation.body)
+    found: list[_Evidence] = []
+    for policy in policies:
+        if not _published_in_order(policy, interpretation, None):
+            continue
+        if policy.doc_number and doc_number_key(policy.doc_number) in cited:
+            found.append(_Evidence(policy, LinkMethod.doc_number, CONFIDENCE[LinkMethod.doc_number]))
+            continue
+        keys, issued = _title_keys(policy.title)
+        if any(_quotes_title(q, keys, issued) for q in title_quotes):
+            found.append(_Evidence(policy, LinkMethod.quoted_title, CONFIDENCE[LinkMethod.quoted_title]))
+        elif any(_quotes_title(q, keys, issued) for q in body_quotes):
+            found.append(_Evidence(policy, LinkMethod.quoted_title, QUOTED_IN_BODY_CONFIDENCE))
+    if found:
+        return found
+    nearby = [p for p in policies if _published_in_order(p, interpretation, SIMILARITY_WINDOW)]
+    scored = sorted(((similarity.score(interpretation, p), p) for p in nearby), key=lambda s: -s[0])
+    if scored and scored[0][0] >= SIMILARITY_THRESHOLD:
+        score, policy = scored[0]
+        return [_Evidence(policy, LinkMethod.similarity, round(min(score, SIMILARITY_MAX_CONFIDENCE), 3))]
+    return []
+
+
+def _link(doc: Document, method: LinkMethod, confidence: float, form: str = "") -> InterpretationLink:
+    return InterpretationLink(
+        url=doc.url,
+        title=doc.title,
+        form=form or doc.interpretation_form,
+        doc_id=doc.id,
+        published_at=doc.published_at,
+        method=method,
+        confidence=confidence,
+    )
 
 
 def _form_rank(link: InterpretationLink) -> tuple[int, str]:
     return (FORM_ORDER.index(link.form) if link.form in FORM_ORDER else len(FORM_ORDER), link.title)
 
 
-def _as_link(doc: Document, form: str = "") -> InterpretationLink:
-    return InterpretationLink(url=doc.url, title=doc.title, form=form or doc.interpretation_form, doc_id=doc.id)
-
-
 def link_interpretations(documents: list[Document]) -> list[Document]:
     by_url = {doc.url: doc for doc in documents}
-    explains: dict[str, dict[str, InterpretationLink]] = {}  # interpretation id → policy id → link
-    explained_by: dict[str, dict[str, InterpretationLink]] = {}  # policy id → interpretation id → link
-
-    def connect(policy: Document, interpretation: Document, form: str = "") -> None:
-        explained_by.setdefault(policy.id, {})[interpretation.id] = _as_link(interpretation, form)
-        explains.setdefault(interpretation.id, {})[policy.id] = _as_link(policy)
+    policies = [doc for doc in documents if doc.kind is DocKind.policy]
+    interpretations = [doc for doc in documents if doc.kind is DocKind.interpretation]
+    explicit: dict[str, list[_Evidence]] = {doc.id: [] for doc in interpretations}
+    forms: dict[tuple[str, str], str] = {}
 
     for doc in documents:
         for link in doc.interpretations:
             target = by_url.get(link.url)
-            if target is not None and target.kind is DocKind.interpretation:
-                connect(doc, target, link.form)
-        if doc.kind is DocKind.interpretation:
-            for link in doc.interprets:
-                target = by_url.get(link.url)
-                if target is not None and target.kind is not DocKind.interpretation:
-                    connect(target, doc)
+            if target is not None and target.kind is DocKind.interpretation and doc.kind is not DocKind.interpretation:
+                explicit[target.id].append(_Evidence(doc, LinkMethod.hyperlink, 1.0))
+                forms[(doc.id, target.id)] = link.form
+    for doc in interpretations:
+        for link in doc.interprets:
+            target = by_url.get(link.url)
+            if target is not None and target.kind is not DocKind.interpretation:
+                if all(e.policy.id != target.id for e in explicit[doc.id]):
+                    explicit[doc.id].append(_Evidence(target, LinkMethod.backlink, 1.0))
+
+    similarity = _Similarity(policies + interpretations) if policies and interpretations else None
+    explains: dict[str, list[InterpretationLink]] = {}
+    explained_by: dict[str, list[InterpretationLink]] = {}
+    for interpretation in interpretations:
+        evidence = explicit[interpretation.id] or (
+            _inferred(interpretation, policies, similarity) if similarity else []
+        )
+        for item in evidence:
+            form = forms.get((item.policy.id, interpretation.id), "")
+            explained_by.setdefault(item.policy.id, []).append(_link(interpretation, item.method, item.confidence, form))
+            explains.setdefault(interpretation.id, []).append(_link(item.policy, item.method, item.confidence))
 
     linked = []
     for doc in documents:
@@ -44,9 +179,8 @@ def link_interpretations(documents: list[Document]) -> list[Document]:
         linked.append(
             doc.model_copy(
                 update={
-                    "interpretations": sorted(explained_by.get(doc.id, {}).values(), key=_form_rank)
-                    + unresolved_out,
-                    "interprets": list(explains.get(doc.id, {}).values()) + unresolved_back,
+                    "interpretations": sorted(explained_by.get(doc.id, []), key=_form_rank) + unresolved_out,
+                    "interprets": explains.get(doc.id, []) + unresolved_back,
                 }
             )
         )

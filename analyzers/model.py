@@ -21,9 +21,11 @@ KIND_LABELS = {DocKind.policy: "政策文件", DocKind.interpretation: "政策�
 class UnitRole(BaseModel):
     """A unit named as responsible for one task section of a document."""
 
-    name: str
+    name: str = Field(description="canonical name from the unit registry (as written when it has none)")
+    as_written: str = Field("", description="the name as the document prints it, prefix inherited")
     role: str = Field(description="牵头 (leads), 配合 (cooperates) or 负责 (responsible, no role stated)")
     section: str = Field("", description="heading of the task section the unit is named in")
+    task: str = Field("", description="text of the task the section assigns")
 
 
 class Attachment(BaseModel):
@@ -33,13 +35,24 @@ class Attachment(BaseModel):
     error: str = Field("", description="why no text could be extracted, empty when it was")
 
 
+class LinkMethod(str, Enum):
+    hyperlink = "hyperlink"  # the policy's 相关解读 block links to the interpretation
+    backlink = "backlink"  # the interpretation's 相关文件 block links to the policy
+    doc_number = "doc_number"  # the interpretation cites the policy's 文号
+    quoted_title = "quoted_title"  # the interpretation quotes the policy's 《title》
+    similarity = "similarity"  # nothing explicit: the texts are alike and the dates fit
+
+
 class InterpretationLink(BaseModel):
-    """A link from a policy's 相关解读 block (or back from an interpretation) to another page."""
+    """A link between a policy and an interpretation, from either side."""
 
     url: str
     title: str = ""
     form: str = Field("", description="文字解读, 图解, 视频解读, 访谈解读 or 媒体报道")
     doc_id: str | None = Field(None, description="id of the linked document once it is indexed")
+    published_at: datetime | None = None
+    method: LinkMethod = Field(LinkMethod.hyperlink, description="how the link was found")
+    confidence: float = Field(1.0, ge=0, le=1, description="1.0 for explicit links")
 
 
 class Document(BaseModel):

@@ -14,9 +14,11 @@ from analyzers.attachments import ExtractedText
 from analyzers.dates import find_date, find_datetime
 from analyzers.doc_number import find_doc_numbers
 from analyzers.doc_type import doc_type_from_title
+from analyzers.domains import document_domains
 from analyzers.html_text import element_text, inline_text, label_key, parse_html
 from analyzers.model import Attachment, DocKind, Document, InterpretationLink, document_id
 from analyzers.signature import signature
+from analyzers.unit_registry import default_registry
 from analyzers.units import extract_units
 from sites import Site
 
@@ -32,6 +34,8 @@ INTERPRETATION_FORMS = {
     "媒体解读": "媒体报道",
 }
 _FORM_IN_TITLE = re.compile(r"^[【\[]?(图解|图片解读|视频解读|访谈解读|文字解读|媒体报道)[】\]：:]?")
+
+_MEDIA_SOURCE = re.compile(r"(日报|晚报|早报|商报|报社|新闻网|电视台|广播电视台|新华社|人民网|融媒体|新闻中心)$")
 
 # Reads an attachment's stored text by URL; None when it was never fetched.
 AttachmentReader = Callable[[str], ExtractedText | None]
@@ -99,6 +103,21 @@ def _interpretation_links(base_url: str, block: Tag | None) -> list[Interpretati
     return links
 
 
+def _interpretation_form(title: str, column_name: str, source: str, body: Tag) -> str:
+    """From the title (图解：…), the column (…/视频解读), the content (a video), the source (a
+    newspaper's report is 媒体报道); otherwise a written interpretation."""
+    title_form = _FORM_IN_TITLE.match(title)
+    if title_form:
+        return _form_of(title_form.group(1))
+    if _form_of(column_name):
+        return _form_of(column_name)
+    if body.find(["video", "embed"]) is not None:
+        return "视频解读"
+    if _MEDIA_SOURCE.search(source):
+        return "媒体报道"
+    return "文字解读"
+
+
 def _doc_number_line(body: str) -> str:
     """A 文号 printed on a line of its own under the title (国发〔2018〕44号), not one quoted in a
     sentence, which would be another document's."""
@@ -107,12 +126,6 @@ def _doc_number_line(body: str) -> str:
         if found and found[0] == line.strip():
             return found[0]
     return ""
-
-
-def _domains(value: str) -> list[str]:
-    """主题分类 such as 科技、教育\\科技: the category path, most general first."""
-    parts = [p.strip() for p in re.split(r"[\\/>＞]", value or "") if p.strip()]
-    return list(dict.fromkeys(parts))
 
 
 def analyze_page(
@@ -171,10 +184,12 @@ def analyze_page(
     doc_number = table.get("doc_number", "")
     if not doc_number and kind is not DocKind.interpretation:
         doc_number = _doc_number_line(body)
+    publisher = default_registry().canonical(
+        table.get("publisher", "") or _meta(soup, "ContentSource") or signed_by
+    )
     interpretation_form = ""
     if kind is DocKind.interpretation:
-        title_form = _FORM_IN_TITLE.match(title)
-        interpretation_form = _form_of(title_form.group(1)) if title_form else "文字解读"
+        interpretation_form = _interpretation_form(title, _meta(soup, "ColumnName"), publisher, body_element)
 
     document = Document(
         id=document_id(url),
@@ -184,10 +199,10 @@ def analyze_page(
         title=title,
         doc_number=doc_number,
         index_number=table.get("index_number", ""),
-        publisher=table.get("publisher", "") or _meta(soup, "ContentSource") or signed_by,
+        publisher=publisher,
         written_date=written_date or signed_on,
         published_at=published_at,
-        domains=_domains(table.get("domains", "")),
+        domains=document_domains(table.get("domains", ""), title, body),
         doc_type=table.get("doc_type", "") or (doc_type_from_title(title) if kind is not DocKind.interpretation else ""),
         interpretation_form=interpretation_form,
         units=extract_units(body),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from analyzers.model import UnitRole
+from analyzers.unit_registry import UnitRegistry, default_registry
 
 _LABEL = re.compile(r"(?:责任单位|牵头单位|责任部门)\s*[:：]\s*")
 _SECTION = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]\s*(?P<title>[^。；;\n]{2,40})")
@@ -56,8 +57,15 @@ def _clause_end(text: str, start: int, opened_in_paren: bool) -> int:
     return len(text)
 
 
-def parse_unit_list(clause: str, section: str = "") -> list[UnitRole]:
+def parse_unit_list(
+    clause: str, section: str = "", task: str = "", registry: UnitRegistry | None = None
+) -> list[UnitRole]:
     """Units and roles of one clause, e.g. "区民政局牵头，区教育局、人社局配合"."""
+    registry = registry or default_registry()
+
+    def unit(written: str, role: str) -> UnitRole:
+        return UnitRole(name=registry.canonical(written), as_written=written, role=role, section=section, task=task)
+
     units: list[UnitRole] = []
     pending: list[str] = []
     prefix = ""
@@ -77,13 +85,12 @@ def parse_unit_list(clause: str, section: str = "") -> list[UnitRole]:
                 name = prefix + name
             pending.append(name)
         if role_match:
-            for unit in pending:
-                units.append(UnitRole(name=unit, role=role_match.group(1), section=section))
+            units.extend(unit(written, role_match.group(1)) for written in pending)
             pending = []
     # Units after the last role word, or in a clause without one, are simply responsible;
     # when the clause named a lead, the rest cooperate.
     trailing_role = "配合" if any(u.role == "牵头" for u in units) else "负责"
-    units.extend(UnitRole(name=unit, role=trailing_role, section=section) for unit in pending)
+    units.extend(unit(written, trailing_role) for written in pending)
     return _dedupe(units)
 
 
@@ -98,22 +105,29 @@ def _dedupe(units: list[UnitRole]) -> list[UnitRole]:
     return unique
 
 
-def _section_before(text: str, position: int) -> str:
-    """Title of the numbered section (（一）…) a clause stands in."""
+def _section_before(text: str, position: int) -> tuple[str, int]:
+    """Title and start offset of the numbered section (（一）…) a clause stands in."""
+    line_end = position
     for line in reversed(text[:position].split("\n")):
+        line_start = line_end - len(line)
         match = _SECTION.match(line)
         if match:
-            return match.group("title").strip()
-    return ""
+            return match.group("title").strip(), line_start
+        line_end = line_start - 1
+    return "", max(0, text.rfind("\n", 0, position) + 1)
 
 
-def extract_units(text: str) -> list[UnitRole]:
-    """Every unit named in every 责任单位 clause of a document body."""
+_TASK_CHARS = 500
+
+
+def extract_units(text: str, registry: UnitRegistry | None = None) -> list[UnitRole]:
+    """Every unit named in every 责任单位 clause of a document body, with its task."""
     units: list[UnitRole] = []
     for label in _LABEL.finditer(text or ""):
         before = text[: label.start()].rstrip()
         in_paren = before.endswith(("(", "（"))
         end = _clause_end(text, label.end(), in_paren)
-        section = _section_before(text, label.start())
-        units.extend(parse_unit_list(text[label.end() : end], section))
+        section, section_start = _section_before(text, label.start())
+        task = " ".join(text[section_start : label.start()].split()).rstrip("（( ")[:_TASK_CHARS]
+        units.extend(parse_unit_list(text[label.end() : end], section, task, registry))
     return _dedupe(units)

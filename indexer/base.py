@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Iterable
+from datetime import date
+from typing import Iterable, Iterator
 
 from analyzers.model import Document
 
 FACETS = ("domain", "unit", "year", "type", "kind")
+# Also countable, for unit lookups: the issuing unit, and "unit|role" per 责任单位 role.
+COUNTABLE = FACETS + ("publisher", "unit_role")
+FILTERS = FACETS + ("publisher",)
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # deepest result a page may reach, as in Elasticsearch
 
@@ -22,6 +26,9 @@ class SearchQuery:
     year: int | None = None
     type: str | None = None
     kind: str | None = None
+    publisher: str | None = None
+    date_from: date | None = None  # publication date, inclusive
+    date_to: date | None = None
     page: int = 1
     size: int = 10
 
@@ -30,7 +37,8 @@ class SearchQuery:
         return (self.page - 1) * self.size
 
     def filters(self) -> dict[str, str | int]:
-        return {name: getattr(self, name) for name in FACETS if getattr(self, name) not in (None, "")}
+        """Exact-value filters by field; the date range is separate."""
+        return {name: getattr(self, name) for name in FILTERS if getattr(self, name) not in (None, "")}
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,14 @@ class SearchEngine(ABC):
 
     @abstractmethod
     def get(self, doc_id: str) -> Document | None: ...
+
+    @abstractmethod
+    def documents(self, query: SearchQuery) -> Iterator[Document]:
+        """Every document matching the query's words and filters (paging ignored), newest first."""
+
+    @abstractmethod
+    def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
+        """Documents per value of a COUNTABLE field among those matching the query."""
 
     @abstractmethod
     def count(self) -> int: ...

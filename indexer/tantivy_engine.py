@@ -10,9 +10,9 @@ import os
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import tantivy
 from tantivy import Occur, Query
@@ -20,14 +20,19 @@ from tantivy import Occur, Query
 from analyzers.model import Document
 from analyzers.segment import index_tokens
 from analyzers.doc_number import doc_number_key
-from indexer.base import FACETS, FacetCount, Hit, SearchEngine, SearchQuery, SearchResult
+from indexer.base import COUNTABLE, FACETS, FacetCount, Hit, SearchEngine, SearchQuery, SearchResult
 from indexer.query import QueryPlan, plan_query
 from indexer.snippets import snippet, title_html
 
 TEXT_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
-KEYWORD_FIELDS = ("domain", "unit", "type", "kind")
+KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "publisher", "unit_role")
 DOC_NUMBER_BOOST = 20.0
 FACET_SIZE = 50
+_SCAN_BATCH = 1000
+
+
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
 
 
 def _schema() -> tantivy.Schema:
@@ -50,13 +55,15 @@ def _pre_tokenized(text: str) -> tantivy.PreTokenizedString:
 
 
 def facet_values(document: Document) -> dict[str, list]:
-    """The values a document is counted under in each facet."""
+    """The values a document is counted under in each countable field."""
     return {
         "domain": document.domains,
         "unit": document.unit_names,
         "type": [document.doc_type] if document.doc_type else [],
         "kind": [document.kind.value],
         "year": [document.year] if document.year else [],
+        "publisher": [document.publisher] if document.publisher else [],
+        "unit_role": list(dict.fromkeys(f"{u.name}|{u.role}" for u in document.units)),
     }
 
 
@@ -173,26 +180,58 @@ class TantivyEngine(SearchEngine):
         return text_query
 
     def _filtered(self, base: Query, query: SearchQuery) -> Query:
-        filters = query.filters()
-        if not filters:
-            return base
         clauses = [(Occur.Must, base)]
-        for name, value in filters.items():
+        for name, value in query.filters().items():
             term = Query.term_query(self.schema, name, value)
             clauses.append((Occur.Must, Query.const_score_query(term, 0.0)))
-        return Query.boolean_query(clauses)
+        if query.date_from or query.date_to:
+            lower = _utc(query.date_from) if query.date_from else None
+            upper = _utc(query.date_to + timedelta(days=1)) if query.date_to else None
+            dates = Query.range_query(
+                self.schema, "published", tantivy.FieldType.Date, lower, upper, include_upper=upper is None
+            )
+            clauses.append((Occur.Must, Query.const_score_query(dates, 0.0)))
+        return base if len(clauses) == 1 else Query.boolean_query(clauses)
 
-    def _facets(self, searcher: tantivy.Searcher, query: Query) -> dict[str, list[FacetCount]]:
-        spec = {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in FACETS}
-        result = searcher.aggregate(query, spec)
-        facets = {}
-        for name in FACETS:
+    def _full_query(self, plan: QueryPlan, query: SearchQuery) -> Query:
+        base = (self._text_query(plan) or Query.empty_query()) if plan.text else Query.all_query()
+        return self._filtered(base, query)
+
+    @staticmethod
+    def _counts(searcher: tantivy.Searcher, query: Query, fields: tuple[str, ...], size: int) -> dict[str, list[FacetCount]]:
+        result = searcher.aggregate(query, {name: {"terms": {"field": name, "size": size}} for name in fields})
+        counts = {}
+        for name in fields:
             buckets = result.get(name, {}).get("buckets", [])
             values = [FacetCount(str(int(b["key"]) if name == "year" else b["key"]), b["doc_count"]) for b in buckets]
             if name == "year":
                 values.sort(key=lambda f: f.value, reverse=True)
-            facets[name] = values
-        return facets
+            counts[name] = values
+        return counts
+
+    def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
+        if field not in COUNTABLE:
+            raise ValueError(f"{field!r} is not countable; use one of {COUNTABLE}")
+        index = self._open()
+        if index is None:
+            return []
+        full = self._full_query(plan_query(query.q), query)
+        return self._counts(index.searcher(), full, (field,), size)[field]
+
+    def documents(self, query: SearchQuery) -> Iterator[Document]:
+        index = self._open()
+        if index is None:
+            return
+        searcher = index.searcher()
+        full = self._full_query(plan_query(query.q), query)
+        offset = 0
+        while True:
+            found = searcher.search(full, limit=_SCAN_BATCH, offset=offset, count=False, order_by_field="published")
+            for _date, address in found.hits:
+                yield self._document(searcher, address)
+            if len(found.hits) < _SCAN_BATCH:
+                return
+            offset += _SCAN_BATCH
 
     def search(self, query: SearchQuery) -> SearchResult:
         plan = plan_query(query.q)
@@ -200,11 +239,7 @@ class TantivyEngine(SearchEngine):
         if index is None:
             return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, words=list(plan.words))
         searcher = index.searcher()
-        if plan.text:
-            base = self._text_query(plan) or Query.empty_query()
-        else:
-            base = Query.all_query()
-        full = self._filtered(base, query)
+        full = self._full_query(plan, query)
         if plan.text:
             found = searcher.search(full, limit=query.size, offset=query.offset, count=True)
         else:
@@ -216,5 +251,5 @@ class TantivyEngine(SearchEngine):
             score_value = float(score) if plan.text else 0.0
             hits.append(Hit(document, score_value, snippet(document, terms), title_html(document, terms)))
         return SearchResult(
-            total=found.count or 0, hits=hits, facets=self._facets(searcher, full), words=list(plan.words)
+            total=found.count or 0, hits=hits, facets=self._counts(searcher, full, FACETS, FACET_SIZE), words=list(plan.words)
         )

@@ -17,6 +17,7 @@ from sample_site.server import serve_in_background
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_WWW = REPO / "sample_site" / "www"
 CORPUS = REPO / "sample_site" / "corpus"
+SAMPLE_DOCUMENTS = sum(1 for _ in SAMPLE_WWW.rglob("t[0-9]*_*.htm"))  # detail pages of the sample site
 
 
 def zhengce(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:

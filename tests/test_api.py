@@ -70,7 +70,10 @@ def test_document_with_attachments_and_interpretations(client):
         "附件1：泉港区2018年城乡低保标准调整测算表.pdf", "附件2：城乡低保对象家庭经济状况申报表.docx",
     ]
     assert all(a["text"] and not a["error"] for a in document["attachments"])
-    assert [i["form"] for i in document["interpretations"]] == ["文字解读"]
+    assert [(i["form"], i["method"]) for i in document["interpretations"]] == [
+        ("文字解读", "hyperlink"), ("媒体报道", "similarity"),
+    ]
+    assert document["interpretations"][1]["confidence"] < 1
 
 
 def test_every_interpretation_link_resolves_and_links_back(client):
@@ -84,7 +87,7 @@ def test_every_interpretation_link_resolves_and_links_back(client):
             assert interpretation["kind"] == "interpretation"
             assert policy["id"] in [back["doc_id"] for back in interpretation["interprets"]]
             linked += 1
-    assert linked == 6
+    assert linked == 10
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from crawler.raw_store import RawStore
 from indexer.tantivy_engine import TantivyEngine
 from zhengce.pipeline import reindex
-from tests.conftest import SAMPLE_WWW, zhengce
+from tests.conftest import SAMPLE_DOCUMENTS, SAMPLE_WWW, zhengce
 
 SITE_FILES = sorted(
     p.relative_to(SAMPLE_WWW).as_posix()
@@ -43,8 +43,8 @@ def test_reindex_needs_no_network_and_reports_what_it_did(data_dir, tmp_path):
     (offline / "raw.sqlite3").write_bytes((data_dir / "raw.sqlite3").read_bytes())
     result = zhengce(offline, "reindex")
     assert result.returncode == 0, result.stderr
-    assert "indexed 31 documents from 31 pages" in result.stdout
-    assert TantivyEngine(offline / "index" / "tantivy").count() == 31
+    assert f"indexed {SAMPLE_DOCUMENTS} documents from {SAMPLE_DOCUMENTS} pages" in result.stdout
+    assert TantivyEngine(offline / "index" / "tantivy").count() == SAMPLE_DOCUMENTS
 
 
 def test_reindex_without_a_raw_store_says_so(tmp_path):

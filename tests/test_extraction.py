@@ -60,7 +60,7 @@ def test_doc_type_from_title(title, kind):
 
 
 def units_of(section: str, units: list[UnitRole]) -> list[tuple[str, str]]:
-    return [(u.name, u.role) for u in units if u.section == section]
+    return [(u.as_written, u.role) for u in units if u.section == section]
 
 
 def test_units_with_roles_and_inherited_prefix_in_the_real_notice():
@@ -79,6 +79,17 @@ def test_units_with_roles_and_inherited_prefix_in_the_real_notice():
     assert len({u.section for u in units}) == 7
 
 
+def test_units_get_canonical_names_and_their_task():
+    units = [u for u in extract_units(QUANGANG) if u.section == "社会救助和社会福利领域"]
+    assert [u.name for u in units[:5]] == [
+        "泉港区民政局", "泉港区教育局", "泉港区人力资源和社会保障局", "泉港区住房和城乡建设局", "泉港区卫生和计划生育局",
+    ]
+    assert units[0].task.startswith("（二）社会救助和社会福利领域。重点围绕城乡低保")
+    assert units[0].task.endswith("又保护好相关人员个人隐私。")
+    unknown = parse_unit_list("区档案馆牵头")[0]
+    assert unknown.name == unknown.as_written == "区档案馆"
+
+
 def test_units_in_parentheses_keep_nested_brackets():
     units = extract_units(MINZHENG)
     first = units_of("切实落实权力清单和责任清单公开", units)
@@ -89,10 +100,10 @@ def test_units_in_parentheses_keep_nested_brackets():
 
 
 def test_unit_list_without_roles_and_with_trailing_cooperators():
-    assert [(u.name, u.role) for u in parse_unit_list("区环保局牵头，石化工业园区管委会、区工信局配合")] == [
+    assert [(u.as_written, u.role) for u in parse_unit_list("区环保局牵头，石化工业园区管委会、区工信局配合")] == [
         ("区环保局", "牵头"), ("石化工业园区管委会", "配合"), ("区工信局", "配合"),
     ]
-    assert [(u.name, u.role) for u in parse_unit_list("区民政局牵头，区财政局")] == [
+    assert [(u.as_written, u.role) for u in parse_unit_list("区民政局牵头，区财政局")] == [
         ("区民政局", "牵头"), ("区财政局", "配合"),
     ]
 
@@ -121,7 +132,7 @@ def test_policy_page_metadata_body_and_interpretation_block():
     assert [(l.form, l.url.rsplit("/", 1)[1]) for l in doc.interpretations] == [
         ("文字解读", "t20181017_1718101.htm"), ("图解", "t20181018_1718102.htm"),
     ]
-    assert ("区民政局", "牵头") in [(u.name, u.role) for u in doc.units]
+    assert ("泉港区民政局", "区民政局", "牵头") in [(u.name, u.as_written, u.role) for u in doc.units]
 
 
 def test_real_municipal_page_dates_differ_from_signing():
@@ -146,7 +157,7 @@ def test_broken_markup_page_keeps_all_its_text():
     doc = page("zwgk/zcwj/201811/t20181108_1720009.htm").document
     assert doc.doc_number == "泉港卫计〔2018〕45号"
     assert "家庭医生签约服务" in doc.body and "二〇一八年十一月" in doc.body
-    assert ("区卫计局", "牵头") in [(u.name, u.role) for u in doc.units]
+    assert ("泉港区卫生和计划生育局", "牵头") in [(u.name, u.role) for u in doc.units]
 
 
 def test_real_govcn_page_republished_keeps_its_metadata():
