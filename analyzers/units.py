@@ -13,7 +13,9 @@ from analyzers.model import UnitRole
 from analyzers.unit_registry import UnitRegistry, default_registry
 
 _LABEL = re.compile(r"(?:责任单位|牵头单位|责任部门)\s*[:：]\s*")
-_SECTION = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]\s*(?P<title>[^。；;\n]{2,40})")
+_SECTION = re.compile(
+    r"^\s*(?:[（(]\s*[一二三四五六七八九十]+\s*[)）]|[一二三四五六七八九十]+\s*、)\s*(?P<title>[^。；;\n]{2,40})"
+)
 _SEPARATORS = "，,、；;"
 _ROLE_MARK = re.compile(r"(牵头|配合|负责)$")
 # 市场监督管理局 starts with 市 but names no level; 区域… likewise.
@@ -114,7 +116,11 @@ def _section_before(text: str, position: int) -> tuple[str, int]:
         if match:
             return match.group("title").strip(), line_start
         line_end = line_start - 1
-    return "", max(0, text.rfind("\n", 0, position) + 1)
+    # No numbered heading: the task is the paragraph before the clause.
+    line_start = text.rfind("\n", 0, position) + 1
+    if not text[line_start:position].strip():
+        line_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    return "", line_start
 
 
 _TASK_CHARS = 500
