@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from search_api.routers import documents, search
+from search_api.routers import documents, reports, search, units
 from ui import pages
 
 DESCRIPTION = """Search Chinese government policy documents (政策文件) with their
@@ -34,6 +34,8 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(search.router)
     app.include_router(documents.router)
+    app.include_router(reports.router)
+    app.include_router(units.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

@@ -1,12 +1,14 @@
 """Response models: the API's contract, as OpenAPI publishes it."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
 from analyzers.model import Document
+from analyzers.timeliness import STATUS_LABELS, Status, Tally, TimelinessReport
 from indexer.base import SearchResult
+from search_api.services import UnitDetail, UnitSummary
 
 
 class ResultItem(BaseModel):
@@ -68,3 +70,126 @@ DocumentOut = Document
 class Health(BaseModel):
     status: str
     documents: int
+
+
+class TimelinessRowOut(BaseModel):
+    policy_id: str
+    title: str
+    doc_number: str
+    unit: str = Field(description="发布机构")
+    url: str
+    published: date | None
+    status: Status
+    status_label: str
+    reason: str = Field(description="why not required, or why undetermined")
+    deadline: date | None = Field(description="last day the interpretation is on time")
+    interpretation_id: str | None
+    interpretation_title: str
+    interpretation_form: str
+    interpretation_published: date | None
+    link_method: str
+    late_days: int | None = Field(description="working days after the deadline")
+    overdue_days: int | None = Field(description="missing: working days past the deadline as of as_of")
+
+
+class TallyOut(BaseModel):
+    key: str
+    on_time: int
+    late: int
+    missing: int
+    pending: int
+    not_required: int
+    undetermined: int
+    on_time_rate: float | None = Field(description="on_time / (on_time + late + missing)")
+
+    @classmethod
+    def of(cls, tally: Tally) -> "TallyOut":
+        return cls(key=tally.key, on_time_rate=tally.on_time_rate, **{s.value: n for s, n in tally.counts.items()})
+
+
+class TimelinessReportOut(BaseModel):
+    workdays: int
+    as_of: date
+    rows: list[TimelinessRowOut]
+    by_unit: list[TallyOut]
+    by_month: list[TallyOut]
+
+    @classmethod
+    def of(cls, report: TimelinessReport) -> "TimelinessReportOut":
+        return cls(
+            workdays=report.workdays,
+            as_of=report.today,
+            rows=[
+                TimelinessRowOut(**{**row.__dict__, "status_label": STATUS_LABELS[row.status]}) for row in report.rows
+            ],
+            by_unit=[TallyOut.of(t) for t in report.by_unit],
+            by_month=[TallyOut.of(t) for t in report.by_month],
+        )
+
+
+class ScopeChange(BaseModel):
+    include: bool = Field(description="true: the policy needs an interpretation; false: it does not")
+
+
+class UnitSummaryOut(BaseModel):
+    name: str
+    aliases: list[str]
+    documents: int = Field(description="documents naming the unit as publisher or 责任单位")
+    issued: int
+    leads: int = Field(description="documents where it leads (牵头) a task")
+    cooperates: int = Field(description="documents where it cooperates (配合)")
+    responsible: int = Field(description="documents where it is responsible (负责) with no role stated")
+
+    @classmethod
+    def of(cls, unit: UnitSummary) -> "UnitSummaryOut":
+        return cls(
+            name=unit.name, aliases=list(unit.aliases), documents=unit.documents, issued=unit.issued,
+            leads=unit.roles.get("牵头", 0), cooperates=unit.roles.get("配合", 0), responsible=unit.roles.get("负责", 0),
+        )
+
+
+class DocumentRef(BaseModel):
+    id: str
+    title: str
+    doc_number: str
+    published_at: datetime | None
+    url: str
+
+    @classmethod
+    def of(cls, doc: Document) -> "DocumentRef":
+        return cls(id=doc.id, title=doc.title, doc_number=doc.doc_number, published_at=doc.published_at, url=doc.url)
+
+
+class CoUnit(BaseModel):
+    name: str
+    role: str
+
+
+class UnitTaskOut(BaseModel):
+    policy: DocumentRef
+    section: str
+    task: str
+    role: str
+    co_units: list[CoUnit]
+
+
+class UnitDetailOut(BaseModel):
+    name: str
+    aliases: list[str]
+    issued: list[DocumentRef]
+    tasks: list[UnitTaskOut]
+
+    @classmethod
+    def of(cls, unit: UnitDetail) -> "UnitDetailOut":
+        return cls(
+            name=unit.name,
+            aliases=list(unit.aliases),
+            issued=[DocumentRef.of(d) for d in unit.issued],
+            tasks=[
+                UnitTaskOut(
+                    policy=DocumentRef.of(t.policy), section=t.section, task=t.task, role=t.role,
+                    co_units=[CoUnit(name=n, role=r) for n, r in t.co_units],
+                )
+                for t in unit.tasks
+            ],
+        )

@@ -67,3 +67,38 @@ def test_crawled_script_text_is_shown_not_run(page, api_url):
     page.locator("article.hit h2 a").first.click()
     expect(page.locator(".body")).to_contain_text("<script>alert('xss')</script>")
     assert dialogs == []
+
+
+def test_timeliness_dashboard_renders_and_staff_can_exclude_a_policy(page, api_url, tmp_path):
+    page.goto(api_url + "/reports/timeliness")
+    expect(page.locator("h1")).to_have_text("政策解读发布时效")
+    full_bar = page.locator('#rate-chart rect.bar[data-unit="泉港区民政局"]')
+    expect(full_bar).to_be_visible()
+    assert full_bar.bounding_box()["width"] == pytest.approx(400, abs=1)
+    expect(page.locator("#by-unit")).to_contain_text("泉港区民政局")
+    row = page.locator("#rows tr", has_text="泉港环〔2019〕8号")
+    expect(row.locator(".status")).to_have_text("逾期")
+    expect(row).to_contain_text("逾期 3 个工作日")
+    page.screenshot(path=str(tmp_path / "timeliness.png"), full_page=True)
+
+    csv_link = page.get_by_role("link", name="下载 CSV")
+    with page.expect_download() as download:
+        csv_link.click()
+    assert download.value.suggested_filename == "timeliness.csv"
+
+    policy_id = row.locator("button.scope").get_attribute("data-id")
+    try:
+        row.locator("button.scope").click()
+        expect(page.locator("#rows tr", has_text="泉港环〔2019〕8号").locator(".status")).to_have_text("无需解读")
+    finally:
+        page.request.delete(f"{api_url}/api/reports/timeliness/scope/{policy_id}")
+
+
+def test_unit_page_shows_tasks_and_links_to_co_units(page, api_url):
+    page.goto(api_url + "/units")
+    page.get_by_role("link", name="泉港区民政局", exact=True).click()
+    expect(page.locator("h1")).to_have_text("泉港区民政局")
+    task = page.locator("#tasks tr", has_text="社会救助和社会福利领域")
+    expect(task.locator(".role")).to_have_text("牵头")
+    task.get_by_role("link", name="泉港区教育局").click()
+    expect(page.locator("h1")).to_have_text("泉港区教育局")

@@ -11,9 +11,16 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from analyzers.model import KIND_LABELS, DocKind, UnitRole
-from search_api.deps import EngineDep
+from datetime import date
+from typing import Annotated
+
+from fastapi import Query
+
+from analyzers.model import KIND_LABELS, DocKind, LinkMethod, UnitRole
+from analyzers.timeliness import STATUS_LABELS
+from search_api.deps import EngineDep, SettingsDep
 from search_api.params import SearchQueryDep
+from search_api.services import timeliness_report, unit_detail, units_overview
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -21,6 +28,13 @@ templates = Jinja2Templates(directory=HERE / "templates")
 
 FACET_TITLES = {"domain": "主题分类", "unit": "发布机构 / 责任单位", "year": "年份", "type": "公文种类", "kind": "类别"}
 KIND_NAMES = {kind.value: label for kind, label in KIND_LABELS.items()}
+LINK_METHODS = {
+    LinkMethod.hyperlink: "政策页链接",
+    LinkMethod.backlink: "解读页链接",
+    LinkMethod.doc_number: "引用文号",
+    LinkMethod.quoted_title: "引用标题",
+    LinkMethod.similarity: "内容相似",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,5 +94,47 @@ def document_page(request: Request, doc_id: str, engine: EngineDep):
             "is_interpretation": document.kind is DocKind.interpretation,
             "paragraphs": document.body.split("\n"),
             "tasks": tasks_by_section(document.units),
+            "link_methods": LINK_METHODS,
         },
     )
+
+
+@router.get("/reports/timeliness", response_class=HTMLResponse)
+def timeliness_page(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    unit: Annotated[str | None, Query(max_length=100)] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+):
+    unit = unit or None
+    result = timeliness_report(engine, settings, unit, date_from, date_to)
+    params = {k: v for k, v in {"unit": unit, "from": date_from, "to": date_to}.items() if v}
+    return templates.TemplateResponse(
+        request,
+        "timeliness.html",
+        {
+            "report": result,
+            "unit": unit or "",
+            "date_from": date_from or "",
+            "date_to": date_to or "",
+            "units": [u.name for u in units_overview(engine) if u.issued],
+            "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
+            "link_methods": {m.value: label for m, label in LINK_METHODS.items()},
+            "download": lambda fmt: "/api/reports/timeliness?" + urlencode({**params, "format": fmt}),
+        },
+    )
+
+
+@router.get("/units", response_class=HTMLResponse)
+def units_page(request: Request, engine: EngineDep):
+    return templates.TemplateResponse(request, "units.html", {"units": units_overview(engine)})
+
+
+@router.get("/units/{name}", response_class=HTMLResponse)
+def unit_page(request: Request, engine: EngineDep, name: str):
+    detail = unit_detail(engine, name)
+    if detail is None:
+        raise HTTPException(404, "未找到该单位")
+    return templates.TemplateResponse(request, "unit.html", {"unit": detail, "kind_names": KIND_NAMES})

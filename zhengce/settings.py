@@ -14,10 +14,13 @@ class Settings:
     data_dir: Path = Path("data")
     engine: str = "tantivy"
     user_agent: str = ""
+    interpretation_workdays: int = 3  # the timeliness rule: interpretations due within N working days
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"ZHENGCE_ENGINE={self.engine!r} is not one of: {', '.join(ENGINES)}")
+        if not 1 <= self.interpretation_workdays <= 30:
+            raise ValueError("ZHENGCE_INTERPRETATION_WORKDAYS must be between 1 and 30")
 
     @property
     def raw_store_path(self) -> Path:
@@ -27,12 +30,17 @@ class Settings:
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def scope_overrides_path(self) -> Path:
+        return self.data_dir / "timeliness_scope.json"
+
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         values = {
             "data_dir": Path(os.environ.get("ZHENGCE_DATA_DIR", "data")),
             "engine": os.environ.get("ZHENGCE_ENGINE", "tantivy"),
             "user_agent": os.environ.get("ZHENGCE_USER_AGENT", ""),
+            "interpretation_workdays": int(os.environ.get("ZHENGCE_INTERPRETATION_WORKDAYS", "3")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -1,0 +1,68 @@
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import Response
+
+from search_api.deps import EngineDep, SettingsDep
+from search_api.exports import to_csv, to_xlsx
+from search_api.schemas import ScopeChange, TimelinessReportOut
+from search_api.scope import set_override
+from search_api.services import timeliness_report
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DocId = Path(pattern=r"^[0-9a-f]{16}$")
+
+
+class Format(str, Enum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@router.get(
+    "/timeliness",
+    response_model=TimelinessReportOut,
+    summary="Were interpretations published within N working days?",
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}},
+)
+def timeliness(
+    engine: EngineDep,
+    settings: SettingsDep,
+    unit: Annotated[str | None, Query(max_length=100, description="发布机构; aliases work")] = None,
+    date_from: Annotated[date | None, Query(alias="from", description="policies published on or after")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="policies published on or before")] = None,
+    as_of: Annotated[date | None, Query(description="count overdue days up to this day (default today)")] = None,
+    workdays: Annotated[int | None, Query(ge=1, le=30, description="deadline in working days (default 3)")] = None,
+    format: Annotated[Format, Query(description="json, or a csv / xlsx download of the same rows")] = Format.json,  # noqa: A002
+):
+    """One row per policy: on time, late (by how many working days), missing (and how many
+    working days overdue), pending, not required (no 文号 or not a normative type, or excluded
+    by staff) or undetermined (a year the holiday calendar does not cover). Working days follow
+    the official calendar with 调休 make-up days. Totals per unit (发布机构) and per month."""
+    if date_from and date_to and date_from > date_to:
+        raise HTTPException(422, "from must not be after to")
+    result = timeliness_report(engine, settings, unit, date_from, date_to, as_of, workdays)
+    if format is Format.csv:
+        return Response(to_csv(result), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="timeliness.csv"'})
+    if format is Format.xlsx:
+        return Response(to_xlsx(result), media_type=XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="timeliness.xlsx"'})
+    return TimelinessReportOut.of(result)
+
+
+@router.put("/timeliness/scope/{doc_id}", summary="Include or exclude one policy from the check")
+def set_scope(engine: EngineDep, settings: SettingsDep, change: ScopeChange, doc_id: str = DocId) -> dict[str, bool]:
+    if engine.get(doc_id) is None:
+        raise HTTPException(404, f"no document with id {doc_id}")
+    return {doc_id: set_override(settings.scope_overrides_path, doc_id, change.include)[doc_id]}
+
+
+@router.delete("/timeliness/scope/{doc_id}", status_code=204, summary="Back to the default scope rule")
+def reset_scope(settings: SettingsDep, doc_id: str = DocId) -> Response:
+    set_override(settings.scope_overrides_path, doc_id, None)
+    return Response(status_code=204)

@@ -1,0 +1,103 @@
+"""What the staff pages and their JSON twins compute from the index: the timeliness report and
+the unit lookups. Routers and UI pages both call these, so HTML and JSON always agree."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from analyzers.model import DocKind, Document
+from analyzers.timeliness import TimelinessReport, report
+from analyzers.unit_registry import default_registry
+from indexer.base import SearchEngine, SearchQuery
+from search_api.scope import load_overrides
+from zhengce.settings import Settings
+
+
+def timeliness_report(
+    engine: SearchEngine,
+    settings: Settings,
+    unit: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    as_of: date | None = None,
+    workdays: int | None = None,
+) -> TimelinessReport:
+    query = SearchQuery(
+        kind=DocKind.policy.value,
+        publisher=default_registry().canonical(unit) if unit else None,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return report(
+        engine.documents(query),
+        today=as_of or date.today(),
+        workdays=workdays or settings.interpretation_workdays,
+        overrides=load_overrides(settings.scope_overrides_path),
+    )
+
+
+ROLES = ("牵头", "配合", "负责")
+
+
+@dataclass
+class UnitSummary:
+    name: str
+    aliases: tuple[str, ...]
+    documents: int = 0  # documents naming the unit, as publisher or 责任单位
+    issued: int = 0
+    roles: dict[str, int] = field(default_factory=lambda: {role: 0 for role in ROLES})  # documents per role
+
+
+def units_overview(engine: SearchEngine) -> list[UnitSummary]:
+    registry = default_registry()
+    everything = SearchQuery()
+    summaries: dict[str, UnitSummary] = {}
+
+    def summary(name: str) -> UnitSummary:
+        return summaries.setdefault(name, UnitSummary(name, registry.aliases(name)))
+
+    for count in engine.term_counts("unit", everything):
+        summary(count.value).documents = count.count
+    for count in engine.term_counts("publisher", everything):
+        summary(count.value).issued = count.count
+    for count in engine.term_counts("unit_role", everything):
+        name, _, role = count.value.rpartition("|")
+        summary(name).roles[role] = count.count
+    return sorted(summaries.values(), key=lambda s: (-s.documents, s.name))
+
+
+@dataclass
+class UnitTask:
+    policy: Document
+    section: str
+    task: str
+    role: str
+    co_units: list[tuple[str, str]]  # (name, role) of the other units on the same task
+
+
+@dataclass
+class UnitDetail:
+    name: str
+    aliases: tuple[str, ...]
+    issued: list[Document]
+    tasks: list[UnitTask]
+
+
+def unit_detail(engine: SearchEngine, name: str) -> UnitDetail | None:
+    registry = default_registry()
+    canonical = registry.canonical(name)
+    issued = list(engine.documents(SearchQuery(publisher=canonical)))
+    tasks = []
+    for document in engine.documents(SearchQuery(unit=canonical)):
+        for unit in document.units:
+            if unit.name != canonical:
+                continue
+            co_units = [
+                (other.name, other.role)
+                for other in document.units
+                if other.name != canonical and other.section == unit.section and other.task == unit.task
+            ]
+            tasks.append(UnitTask(document, unit.section, unit.task, unit.role, co_units))
+    if not issued and not tasks and canonical not in registry.units:
+        return None
+    return UnitDetail(canonical, registry.aliases(canonical), issued, tasks)

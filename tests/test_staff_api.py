@@ -1,0 +1,138 @@
+"""Timeliness reports and unit lookups through the real API server."""
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+from search_api.exports import ROW_COLUMNS
+
+NOTICE_84 = "泉港区人民政府办公室关于印发推进社会公益事业建设领域政府信息公开工作实施方案的通知"
+AS_OF = "2026-11-25"
+
+
+@pytest.fixture(scope="module")
+def client(api_url):
+    with httpx.Client(base_url=api_url, timeout=30) as c:
+        yield c
+
+
+def report(client, **params) -> dict:
+    response = client.get("/api/reports/timeliness", params={"as_of": AS_OF, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def row_for(body: dict, doc_number: str) -> dict:
+    return next(r for r in body["rows"] if r["doc_number"] == doc_number)
+
+
+def test_statuses_across_holidays_and_make_up_days(client):
+    body = report(client)
+    assert body["workdays"] == 3
+    national_day = row_for(body, "泉港民〔2016〕58号")  # Fri 2016-09-30, interpretation Sat 10-08 (调休)
+    assert (national_day["status"], national_day["deadline"], national_day["link_method"]) == (
+        "on_time", "2016-10-10", "doc_number",
+    )
+    spring = row_for(body, "泉港政办〔2024〕5号")  # Fri 2024-02-09, interpretation Mon 02-19
+    assert (spring["status"], spring["deadline"], spring["link_method"]) == ("on_time", "2024-02-20", "quoted_title")
+    late = row_for(body, "泉港环〔2019〕8号")
+    assert (late["status"], late["late_days"], late["status_label"]) == ("late", 3, "逾期")
+    missing = row_for(body, "泉港教〔2018〕31号")
+    assert missing["status"] == "missing" and missing["overdue_days"] > 1000
+    assert row_for(body, "国函〔2018〕159号")["status"] == "not_required"  # a 批复
+
+
+def test_per_unit_and_month_totals(client):
+    body = report(client, unit="区民政局")
+    assert {r["unit"] for r in body["rows"]} == {"泉港区民政局"}
+    (unit,) = body["by_unit"]
+    assert (unit["key"], unit["on_time"], unit["on_time_rate"]) == ("泉港区民政局", 2, 1.0)
+    assert [m["key"] for m in body["by_month"]] == ["2016-09", "2019-05"]
+
+
+def test_date_range_and_bad_dates(client):
+    body = report(client, **{"from": "2019-01-01", "to": "2019-12-31"})
+    assert body["rows"] and all(r["published"].startswith("2019") for r in body["rows"])
+    assert client.get("/api/reports/timeliness", params={"from": "2019-02-30"}).status_code == 422
+    assert client.get("/api/reports/timeliness", params={"from": "2019-05-01", "to": "2019-01-01"}).status_code == 422
+    assert client.get("/api/reports/timeliness", params={"workdays": 0}).status_code == 422
+
+
+def test_csv_download_has_the_columns_and_rows(client):
+    response = client.get("/api/reports/timeliness", params={"as_of": AS_OF, "format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "timeliness.csv" in response.headers["content-disposition"]
+    assert response.content.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese right
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == [header for header, _ in ROW_COLUMNS]
+    assert len(rows) - 1 == len(report(client)["rows"])
+    assert any(r[1] == "泉港环〔2019〕8号" and r[5] == "逾期" and r[6] == "3" for r in rows[1:])
+
+
+def test_xlsx_download_opens_with_three_sheets(client):
+    response = client.get("/api/reports/timeliness", params={"as_of": AS_OF, "format": "xlsx", "unit": "泉港区民政局"})
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["明细", "按单位", "按月份"]
+    detail = list(book["明细"].values)
+    assert list(detail[0]) == [header for header, _ in ROW_COLUMNS]
+    assert {row[0] for row in detail[1:]} == {"泉港区民政局"}
+    assert list(book["按单位"].values)[1][:2] == ("泉港区民政局", 2)
+
+
+def test_staff_include_and_exclude_a_policy(client):
+    body = report(client)
+    minzheng = next(r for r in body["rows"] if r["title"] == "泉州市民政局关于印发2016年政务公开工作要点的通知")
+    assert (minzheng["status"], minzheng["reason"]) == ("not_required", "无文号")
+    url = f"/api/reports/timeliness/scope/{minzheng['policy_id']}"
+    try:
+        assert client.put(url, json={"include": True}).json() == {minzheng["policy_id"]: True}
+        included = next(r for r in report(client)["rows"] if r["policy_id"] == minzheng["policy_id"])
+        # Thu 2016-06-30 → deadline Tue 07-05; the 文字解读 of 07-04 is on time.
+        assert (included["status"], included["deadline"], included["interpretation_published"]) == (
+            "on_time", "2016-07-05", "2016-07-04",
+        )
+    finally:
+        assert client.delete(url).status_code == 204
+    assert next(r for r in report(client)["rows"] if r["policy_id"] == minzheng["policy_id"])["status"] == "not_required"
+    assert client.put("/api/reports/timeliness/scope/0123456789abcdef", json={"include": True}).status_code == 404
+    assert client.put(url, json={"include": "maybe"}).status_code == 422
+
+
+def test_unit_lookup_by_alias_lists_tasks_with_roles_and_co_units(client):
+    unit = client.get("/api/units/区民政局").json()
+    assert unit["name"] == "泉港区民政局" and "区民政局" in unit["aliases"]
+    task = next(t for t in unit["tasks"] if t["policy"]["title"] == NOTICE_84 and t["section"] == "社会救助和社会福利领域")
+    assert task["role"] == "牵头"
+    assert {"name": "泉港区教育局", "role": "配合"} in task["co_units"]
+    assert task["task"].startswith("（二）社会救助和社会福利领域。")
+    assert any(d["doc_number"] == "泉港民〔2019〕19号" for d in unit["issued"])
+
+
+def test_abbreviation_and_full_name_are_one_unit(client):
+    short = client.get("/api/units/区卫计局").json()
+    full = client.get("/api/units/泉港区卫生和计划生育局").json()
+    assert short == full and short["name"] == "泉港区卫生和计划生育局"
+    assert client.get("/api/units/不存在的单位").status_code == 404
+
+
+def test_units_list_counts_roles(client):
+    units = {u["name"]: u for u in client.get("/api/units").json()}
+    civil = units["泉港区民政局"]
+    assert civil["aliases"] == ["区民政局"]
+    assert civil["leads"] >= 4 and civil["issued"] >= 4
+    assert units["泉港区教育局"]["cooperates"] >= 2
+
+
+def test_unit_facet_and_filter_accept_aliases(client):
+    by_alias = client.get("/api/search", params={"unit": "区卫计局"}).json()
+    by_name = client.get("/api/search", params={"unit": "泉港区卫生和计划生育局"}).json()
+    assert by_alias["total"] == by_name["total"] > 0
+
+
+def test_staff_pages_render(client):
+    for path in ("/reports/timeliness", "/reports/timeliness?unit=泉港区民政局", "/units", "/units/区民政局"):
+        assert client.get(path).status_code == 200, path
