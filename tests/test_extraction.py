@@ -207,3 +207,40 @@ def test_doc_number_in_the_body_only_from_its_own_line():
 
     assert number_of(["国务院关于2018年度国家科学技术奖励的决定", "国发〔2018〕44号", "各省、自治区："]) == "国发〔2018〕44号"
     assert number_of(["根据《福建省最低生活保障办法》（闽政〔2013〕12号），现通知如下："]) == ""
+
+
+def govcn_body(name: str) -> str:
+    from analyzers.html_text import element_text, parse_html
+
+    soup = parse_html((CORPUS / "govcn-2019" / name).read_text(encoding="utf-8"))
+    return element_text(soup.select_one("#UCAP-CONTENT"))
+
+
+def test_state_council_task_notes_with_the_first_listed_leading():
+    units = extract_units(govcn_body("a_005.html"))
+    first = [(u.as_written, u.role) for u in units if u.section == "拓展两个市场"]
+    assert first == [("税务总局", "牵头"), ("财政部", "配合"), ("海关总署", "配合")]
+    # "下同": later notes follow the same rule; 等有关部门 is not a unit.
+    assert [(u.as_written, u.role) for u in units if u.section == "提前适用政策"] == [
+        ("海关总署", "牵头"), ("财政部", "配合"), ("税务总局", "配合"),
+    ]
+    assert all("等" not in u.as_written for u in units)
+    assert next(u for u in units if u.as_written == "税务总局").name == "国家税务总局"
+
+
+def test_state_council_notes_lead_and_participants_and_no_rule():
+    lead = extract_units(govcn_body("a_007.html"))
+    assert [(u.as_written, u.role) for u in lead[:3]] == [("生态环境部", "牵头"), ("国家发展改革委", "配合"), ("工业和信息化部", "配合")]
+    plain = extract_units(govcn_body("a_009.html"))
+    assert {u.role for u in plain} == {"负责"}  # a_009 names no lead rule
+    assert "各省级人民政府" in {u.as_written for u in plain}
+    assert extract_units(govcn_body("a_003.html")) == []  # （…由人力资源社会保障行政部门负责） is prose
+
+
+def test_role_labels_and_hanzi_dates():
+    units = extract_units("（一）加强资金监管。\n牵头单位：区财政局；配合单位：区发改局、区住建局")
+    assert [(u.as_written, u.role, u.section) for u in units] == [
+        ("区财政局", "牵头", "加强资金监管"), ("区发改局", "配合", "加强资金监管"), ("区住建局", "配合", "加强资金监管"),
+    ]
+    assert find_date("二〇一八年十二月二十三日") == date(2018, 12, 23)
+    assert find_date("二〇二〇年十月十日") == date(2020, 10, 10)
