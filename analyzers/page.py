@@ -33,9 +33,16 @@ INTERPRETATION_FORMS = {
     "媒体报道": "媒体报道",
     "媒体解读": "媒体报道",
 }
-_FORM_IN_TITLE = re.compile(r"^[【\[]?(图解|图片解读|视频解读|访谈解读|文字解读|媒体报道)[】\]：:]?")
+_FORM_IN_TITLE = re.compile(
+    r"^[【\[]?(" + "|".join(INTERPRETATION_FORMS) + r"|一图读懂|视频|访谈)[】\]：:]?"
+)
+_TITLE_WORDS = {"一图读懂": "图解", "视频": "视频解读", "访谈": "访谈解读"}
+# Conventions of the genres: a news report opens with a dateline (东南网7月2日讯, 本报讯) or names
+# its reporter; an interview transcript gives its speakers.
+_NEWS_OPENING = re.compile(r"^[^，。\n]{0,12}(讯|电)[　\s]|^[^。\n]{0,30}记者")
+_INTERVIEW = re.compile(r"(主持人|嘉宾)[:：]")
 
-_MEDIA_SOURCE = re.compile(r"(日报|晚报|早报|商报|报社|新闻网|电视台|广播电视台|新华社|人民网|融媒体|新闻中心)$")
+_MEDIA_SOURCE = re.compile(r"(日报|晚报|早报|商报|报社|电视台|广播电视台|新华社|融媒体|新闻中心|(?<!政府)网)$")
 
 # Reads an attachment's stored text by URL; None when it was never fetched.
 AttachmentReader = Callable[[str], ExtractedText | None]
@@ -81,6 +88,8 @@ def _links(base_url: str, anchors: list[Tag]) -> list[tuple[str, str]]:
 
 
 def _form_of(label: str) -> str:
+    if label in _TITLE_WORDS:
+        return _TITLE_WORDS[label]
     for word, form in INTERPRETATION_FORMS.items():
         if word in label:
             return form
@@ -96,16 +105,17 @@ def _interpretation_links(base_url: str, block: Tag | None) -> list[Interpretati
     for node in block.descendants:
         if isinstance(node, Tag) and node.name == "a":
             for url, title in _links(base_url, [node]):
-                form = _form_of(title) if _FORM_IN_TITLE.match(title) else current_form
+                named = _FORM_IN_TITLE.match(title)
+                form = _form_of(named.group(1)) if named else current_form
                 links.append(InterpretationLink(url=url, title=title, form=form))
         elif not isinstance(node, Tag) and node.find_parent("a") is None:
             current_form = _form_of(str(node)) or current_form
     return links
 
 
-def _interpretation_form(title: str, column_name: str, source: str, body: Tag) -> str:
-    """From the title (图解：…), the column (…/视频解读), the content (a video), the source (a
-    newspaper's report is 媒体报道); otherwise a written interpretation."""
+def _interpretation_form(title: str, column_name: str, source: str, body: Tag, text: str) -> str:
+    """From the title (图解：…), the column (…/视频解读), the content (a video, a transcript, a
+    dateline), the source (a newspaper's report is 媒体报道); otherwise a written interpretation."""
     title_form = _FORM_IN_TITLE.match(title)
     if title_form:
         return _form_of(title_form.group(1))
@@ -113,7 +123,9 @@ def _interpretation_form(title: str, column_name: str, source: str, body: Tag) -
         return _form_of(column_name)
     if body.find(["video", "embed"]) is not None:
         return "视频解读"
-    if _MEDIA_SOURCE.search(source):
+    if _INTERVIEW.search(text[:500]):
+        return "访谈解读"
+    if _MEDIA_SOURCE.search(source) or _NEWS_OPENING.search(text):
         return "媒体报道"
     return "文字解读"
 
@@ -189,7 +201,7 @@ def analyze_page(
     )
     interpretation_form = ""
     if kind is DocKind.interpretation:
-        interpretation_form = _interpretation_form(title, _meta(soup, "ColumnName"), publisher, body_element)
+        interpretation_form = _interpretation_form(title, _meta(soup, "ColumnName"), publisher, body_element, body)
 
     document = Document(
         id=document_id(url),

@@ -27,7 +27,7 @@ _FIRST_LEADS = re.compile(r"[，,。；;]\s*(?:排在|列)第一位[^，,。；;
 _LEAD_AND_OTHERS = re.compile(r"^(?P<lead>.+?)牵头[，,](?P<others>.+?)(?:参与|配合)$")
 _ALL_SAME_ROLE = re.compile(r"^(?P<units>.+?)(?P<role>牵头负责|负责|牵头)$")
 _UNIT_NAME = re.compile(
-    r"^[\u4e00-\u9fff]{2,24}(部|委|局|署|院|办|厅|府|会|行|中心|室|处|所|馆|社|团|联|组|部门|机构|工委|银行|公司)$"
+    r"^[\u4e00-\u9fff]{2,24}(部|委|局|署|院|办|厅|府|会|行|中心|中央|室|处|所|馆|社|团|联|组|部门|机构|工委|银行|公司)$"
 )
 _NOT_A_NAME = re.compile(r"[由的在对按将]")
 _SEPARATORS = "，,、；;"
