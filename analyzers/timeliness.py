@@ -87,13 +87,13 @@ class TimelinessReport:
     today: date
 
 
-def scope(policy: Document, overrides: dict[str, bool]) -> tuple[bool, str]:
+def scope(policy: Document, overrides: dict[str, bool], types: frozenset[str] = NORMATIVE_TYPES) -> tuple[bool, str]:
     """Whether a policy needs an interpretation, and why not. Staff overrides come first."""
     if policy.id in overrides:
         return overrides[policy.id], "" if overrides[policy.id] else "已人工排除"
     if not policy.doc_number:
         return False, "无文号"
-    if policy.doc_type not in NORMATIVE_TYPES:
+    if policy.doc_type not in types:
         return False, f"公文种类“{policy.doc_type or '未识别'}”无需解读"
     return True, ""
 
@@ -103,13 +103,19 @@ def _first_interpretation(policy: Document) -> InterpretationLink | None:
     return min(dated, key=lambda link: link.published_at) if dated else None
 
 
-def assess(policy: Document, today: date, workdays: int = DEFAULT_WORKDAYS, overrides: dict[str, bool] | None = None) -> TimelinessRow:
+def assess(
+    policy: Document,
+    today: date,
+    workdays: int = DEFAULT_WORKDAYS,
+    overrides: dict[str, bool] | None = None,
+    types: frozenset[str] = NORMATIVE_TYPES,
+) -> TimelinessRow:
     published = policy.published_at.date() if policy.published_at else None
     base = dict(
         policy_id=policy.id, title=policy.title, doc_number=policy.doc_number, unit=policy.publisher,
         url=policy.url, published=published,
     )
-    required, reason = scope(policy, overrides or {})
+    required, reason = scope(policy, overrides or {}, types)
     if not required:
         return TimelinessRow(**base, status=Status.not_required, reason=reason)
     if published is None:
@@ -144,9 +150,13 @@ def _tallies(rows: list[TimelinessRow], key) -> list[Tally]:
 
 
 def report(
-    documents: Iterable[Document], today: date, workdays: int = DEFAULT_WORKDAYS, overrides: dict[str, bool] | None = None
+    documents: Iterable[Document],
+    today: date,
+    workdays: int = DEFAULT_WORKDAYS,
+    overrides: dict[str, bool] | None = None,
+    types: frozenset[str] = NORMATIVE_TYPES,
 ) -> TimelinessReport:
-    rows = [assess(doc, today, workdays, overrides) for doc in documents if doc.kind is DocKind.policy]
+    rows = [assess(doc, today, workdays, overrides, types) for doc in documents if doc.kind is DocKind.policy]
     rows.sort(key=lambda r: (r.unit, r.published or date.min))
     by_unit = sorted(_tallies(rows, lambda r: r.unit or "（未知单位）"), key=lambda t: (-t.required, t.key))
     by_month = sorted(_tallies(rows, lambda r: r.month or "（未知）"), key=lambda t: t.key)

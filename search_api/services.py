@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from analyzers.model import DocKind, Document
-from analyzers.timeliness import TimelinessReport, report
+from analyzers.timeliness import NORMATIVE_TYPES, TimelinessReport, report
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchEngine, SearchQuery
 from search_api.scope import load_overrides
@@ -33,6 +33,7 @@ def timeliness_report(
         today=as_of or date.today(),
         workdays=workdays or settings.interpretation_workdays,
         overrides=load_overrides(settings.scope_overrides_path),
+        types=frozenset(settings.timeliness_types) or NORMATIVE_TYPES,
     )
 
 

@@ -244,3 +244,14 @@ def test_role_labels_and_hanzi_dates():
     ]
     assert find_date("二〇一八年十二月二十三日") == date(2018, 12, 23)
     assert find_date("二〇二〇年十月十日") == date(2020, 10, 10)
+
+
+def test_domains_from_the_site_else_from_the_classifier():
+    from analyzers.domains import default_classifier
+
+    assert page("zwgk/zcwj/201807/t20180720_1712005.htm").document.domains == ["民政、扶贫、救灾", "社会救助"]
+    interpretation = page("zwgk/zcjd/201807/t20180723_1712103.htm").document  # no 主题分类 on the page
+    assert interpretation.domains == ["社会救助和社会福利"]
+    classify = default_classifier().classify
+    assert classify("关于做好2019年大气污染防治工作的通知", "扬尘污染管控") == ["环境保护"]
+    assert classify("关于召开会议的通知", "请准时参加。") == []

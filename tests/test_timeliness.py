@@ -93,3 +93,9 @@ def test_report_aggregates_per_unit_and_month():
     assert [unit.counts[s] for s in (Status.on_time, Status.late, Status.missing, Status.not_required)] == [1, 1, 1, 1]
     assert unit.on_time_rate == pytest.approx(1 / 3, abs=1e-4)
     assert [m.key for m in result.by_month] == ["2016-06", "2016-07"]
+
+
+def test_normative_types_are_configurable():
+    plan = policy(datetime(2018, 7, 20), doc_type="方案")
+    assert assess(plan, TODAY).status is Status.missing
+    assert assess(plan, TODAY, types=frozenset({"通知"})).status is Status.not_required

@@ -15,6 +15,8 @@ class Settings:
     engine: str = "tantivy"
     user_agent: str = ""
     interpretation_workdays: int = 3  # the timeliness rule: interpretations due within N working days
+    # 公文种类 that need an interpretation when they carry a 文号; empty: analyzers.timeliness's list
+    timeliness_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -41,6 +43,9 @@ class Settings:
             "engine": os.environ.get("ZHENGCE_ENGINE", "tantivy"),
             "user_agent": os.environ.get("ZHENGCE_USER_AGENT", ""),
             "interpretation_workdays": int(os.environ.get("ZHENGCE_INTERPRETATION_WORKDAYS", "3")),
+            "timeliness_types": tuple(
+                t.strip() for t in os.environ.get("ZHENGCE_TIMELINESS_TYPES", "").replace("，", ",").split(",") if t.strip()
+            ),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
