@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sample_site.server import serve_in_background
@@ -50,6 +51,13 @@ def data_dir(tmp_path_factory, sample_site_url) -> Path:
     reindex = zhengce(data, "reindex")
     assert reindex.returncode == 0, reindex.stdout + reindex.stderr
     return data
+
+
+@pytest.fixture(scope="module")
+def client(api_url):
+    """An HTTP client of the real API server."""
+    with httpx.Client(base_url=api_url, timeout=30) as http:
+        yield http
 
 
 @pytest.fixture(scope="session")

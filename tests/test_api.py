@@ -4,17 +4,10 @@ from __future__ import annotations
 import json
 import socket
 
-import httpx
 import pytest
 
 MINZHENG_2016 = "泉州市民政局关于印发2016年政务公开工作要点的通知"
 NOTICE_84 = "泉港区人民政府办公室关于印发推进社会公益事业建设领域政府信息公开工作实施方案的通知"
-
-
-@pytest.fixture(scope="module")
-def client(api_url):
-    with httpx.Client(base_url=api_url, timeout=30) as c:
-        yield c
 
 
 def search(client, **params) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 
@@ -12,12 +11,6 @@ from search_api.exports import ROW_COLUMNS
 
 NOTICE_84 = "泉港区人民政府办公室关于印发推进社会公益事业建设领域政府信息公开工作实施方案的通知"
 AS_OF = "2026-11-25"
-
-
-@pytest.fixture(scope="module")
-def client(api_url):
-    with httpx.Client(base_url=api_url, timeout=30) as c:
-        yield c
 
 
 def report(client, **params) -> dict:
