@@ -16,6 +16,18 @@ class DocKind(str, Enum):
 
 
 KIND_LABELS = {DocKind.policy: "政策文件", DocKind.interpretation: "政策解读", DocKind.notice: "通知公告"}
+# Words naming an interpretation's form, as pages and people write them → the form zhengce records.
+INTERPRETATION_FORMS = {
+    "文字解读": "文字解读",
+    "图片解读": "图解",
+    "图解": "图解",
+    "图表解读": "图解",
+    "视频解读": "视频解读",
+    "访谈解读": "访谈解读",
+    "在线访谈": "访谈解读",
+    "媒体报道": "媒体报道",
+    "媒体解读": "媒体报道",
+}
 
 
 class UnitRole(BaseModel):

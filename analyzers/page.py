@@ -16,23 +16,12 @@ from analyzers.doc_number import find_doc_numbers
 from analyzers.doc_type import doc_type_from_title
 from analyzers.domains import document_domains
 from analyzers.html_text import element_text, inline_text, label_key, parse_html
-from analyzers.model import Attachment, DocKind, Document, InterpretationLink, document_id
+from analyzers.model import INTERPRETATION_FORMS, Attachment, DocKind, Document, InterpretationLink, document_id
 from analyzers.signature import signature
 from analyzers.unit_registry import default_registry
 from analyzers.units import extract_units
 from sites import Site
 
-INTERPRETATION_FORMS = {
-    "文字解读": "文字解读",
-    "图片解读": "图解",
-    "图解": "图解",
-    "图表解读": "图解",
-    "视频解读": "视频解读",
-    "访谈解读": "访谈解读",
-    "在线访谈": "访谈解读",
-    "媒体报道": "媒体报道",
-    "媒体解读": "媒体报道",
-}
 _FORM_IN_TITLE = re.compile(
     r"^[【\[]?(" + "|".join(INTERPRETATION_FORMS) + r"|一图读懂|视频|访谈)[】\]：:]?"
 )

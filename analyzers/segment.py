@@ -66,3 +66,15 @@ def index_tokens(text: str) -> list[Token]:
 def query_words(text: str) -> list[str]:
     """The words of a query, in order, lower-cased, punctuation dropped."""
     return [w.lower() for w in tokenizer().cut(text, HMM=True) if is_word(w)]
+
+
+def char_bigrams(text: str) -> list[Token]:
+    """Overlapping two-character grams at consecutive positions: a verbatim substring of 2+
+    characters is exactly a phrase of its bigrams, whatever jieba made of the words."""
+    lowered = text.lower()
+    return [Token(lowered[i : i + 2], i, i, i + 2) for i in range(len(lowered) - 1)]
+
+
+def query_bigrams(text: str) -> list[str]:
+    lowered = text.lower()
+    return [lowered[i : i + 2] for i in range(len(lowered) - 1)]

@@ -1,30 +1,185 @@
-"""What a query string means, worked out once for every engine: its words (jieba, as the index
-was built), a 文号 in it, and the strings to highlight."""
+"""What a query string means, worked out once for every engine.
+
+Syntax (all optional; anything malformed degrades to plain words, never an error):
+  社会救助 低保            both must match (words or verbatim text)
+  "社会救助和社会福利"       verbatim phrase (“…” works too)
+  低保 OR 特困            either (| and 或 work too)
+  -通知                   must not match
+  标题:低保  文号:泉港政办〔2018〕84号  单位:区民政局  领域:教育
+  发布:2016  发布:2016-06  发布:2016-01-01..2016-12-31  (either end may be left open)
+Synonyms and unit aliases (analyzers/data/synonyms.toml, the unit registry) are added to each
+term, and the plan says in Chinese how it understood the query."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
 
 from analyzers.doc_number import doc_number_key
+from analyzers.model import INTERPRETATION_FORMS
 from analyzers.segment import query_words
+from analyzers.synonyms import expansions
 
 MAX_QUERY_CHARS = 200
+FIELDS = {
+    "标题": "title", "title": "title",
+    "文号": "doc_number", "number": "doc_number",
+    "单位": "unit", "unit": "unit", "机构": "unit",
+    "领域": "domain", "domain": "domain", "主题": "domain",
+    "发布": "date", "日期": "date", "date": "date",
+}
+FIELD_NAMES = {"title": "标题", "doc_number": "文号", "unit": "单位", "domain": "领域"}
+OR_WORDS = {"OR", "|", "或"}
+_TOKEN = re.compile(
+    r'(?P<neg>-?)(?:(?P<field>[A-Za-z\u4e00-\u9fff]{2,6})[:：])?'
+    r'(?:"(?P<quoted>[^"]*)"|“(?P<curly>[^“”]*)”(?=\s|$)|(?P<bare>\S+))'
+)
+_DATE = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?)?$")
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    field: str | None = None  # None: anywhere; "title", "doc_number", "unit", "domain"
+    phrase: bool = False  # quoted: only the verbatim text
+    negated: bool = False
+    words: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()  # other ways to say it, searched as well
+
+    def describe(self) -> str:
+        shown = f"“{self.text}”" + ("（整句）" if self.phrase else "")
+        if self.synonyms:
+            shown += f"（含同义词：{'、'.join(self.synonyms)}）"
+        where = f"{FIELD_NAMES[self.field]}含" if self.field else ""
+        return ("不含" if self.negated else "") + where + shown
 
 
 @dataclass(frozen=True)
 class QueryPlan:
     text: str
-    words: tuple[str, ...]
-    doc_number_key: str
+    groups: tuple[tuple[Term, ...], ...] = ()  # every group must match; a group matches if any term does
+    date_from: date | None = None
+    date_to: date | None = None
+    notes: tuple[str, ...] = ()  # what was not understood and how it was read instead
+
+    @property
+    def positive(self) -> list[Term]:
+        return [t for group in self.groups for t in group if not t.negated]
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(w for t in self.positive for w in t.words)
+
+    @property
+    def doc_number_key(self) -> str:
+        return next((doc_number_key(t.text) for t in self.positive if doc_number_key(t.text)), "")
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.groups)
 
     @property
     def highlight_terms(self) -> tuple[str, ...]:
-        """The whole query first, then its words; one-character words only when nothing longer
-        was asked, so 号 in a 文号 query does not light up every 号 in the text."""
+        """What to mark in snippets: every positive term and synonym as typed, then its words;
+        one-character words only when nothing longer was asked, so 号 in a 文号 query does
+        not light up every 号 in the text."""
+        texts = [s for t in self.positive for s in (t.text, *t.synonyms) if len(s) > 1]
         words = [w for w in self.words if len(w) > 1] or list(self.words)
-        terms = [self.text] if len(self.text) > 1 else []
-        return tuple(dict.fromkeys(terms + sorted(words, key=len, reverse=True)))
+        return tuple(dict.fromkeys(texts + sorted(words, key=len, reverse=True)))
+
+    def describe(self) -> str:
+        parts = [" 或 ".join(t.describe() for t in group) for group in self.groups]
+        if self.date_from or self.date_to:
+            parts.append(f"发布日期 {self.date_from or '不限'} 至 {self.date_to or '不限'}")
+        return "；".join(parts)
 
 
-def plan_query(q: str) -> QueryPlan:
-    text = " ".join((q or "").split())[:MAX_QUERY_CHARS]
-    return QueryPlan(text=text, words=tuple(query_words(text)), doc_number_key=doc_number_key(text))
+INTERPRETATION_WORDS = {"解读", "政策解读", "解读材料"}
+
+
+def interpretation_hint(text: str) -> tuple[str, str] | None:
+    """A term that names interpretations also matches them by kind or form, whatever their text
+    says: 解读 → any interpretation, 图解 → the 图解 form. (keyword field, value) or None."""
+    if text in INTERPRETATION_WORDS:
+        return ("kind", "interpretation")
+    if text in INTERPRETATION_FORMS:
+        return ("form", INTERPRETATION_FORMS[text])
+    return None
+
+
+def _date_range(value: str) -> tuple[date | None, date | None] | None:
+    """2016 / 2016-06 / 2016-06-30, or a range A..B with either end open; None if not a date."""
+    start, sep, end = value.partition("..")
+    if not sep:
+        start = end = value
+
+    def bound(text: str, last: bool) -> date | None:
+        match = _DATE.match(text)
+        if not match:
+            raise ValueError(text)
+        year, month, day = int(match["y"]), match["m"], match["d"]
+        if month is None:
+            return date(year, 12, 31) if last else date(year, 1, 1)
+        month = int(month)
+        if day is None:
+            return date(year, month, calendar.monthrange(year, month)[1] if last else 1)
+        return date(year, month, int(day))
+
+    try:
+        return (bound(start, False) if start else None), (bound(end, True) if end else None)
+    except ValueError:  # also an impossible date such as 2016-02-30
+        return None
+
+
+def _normalize(q: str) -> str:
+    # Only whitespace is normalized: everything else may be text the user wants verbatim.
+    return " ".join(q.split())[:MAX_QUERY_CHARS]
+
+
+def _term(text: str, field_name: str | None, phrase: bool, negated: bool) -> Term:
+    words = tuple(query_words(text))
+    synonyms = () if phrase else expansions(text, words)
+    return Term(text.lower(), field_name, phrase, negated, words, synonyms)
+
+
+def parse_query(q: str) -> QueryPlan:
+    text = _normalize(q or "")
+    notes: list[str] = []
+    if text.count('"') % 2:
+        notes.append("引号未配对，已按普通词处理")
+        text = text.replace('"', " ").strip()
+    groups: list[list[Term]] = []
+    date_from = date_to = None
+    pending_or = False
+    for match in _TOKEN.finditer(text):
+        negated = bool(match["neg"])
+        label, bare = match["field"], match["bare"]
+        quoted = match["quoted"] if match["quoted"] is not None else match["curly"]
+        value = quoted if quoted is not None else bare
+        if not label and not quoted and bare in OR_WORDS:
+            pending_or = bool(groups)
+            continue
+        field_name = FIELDS.get(label) if label else None
+        if label and field_name is None:  # 10:02, http://… — not a field: the token is text
+            value, field_name = f"{label}{text[match.end('field')]}{value}", None
+        if field_name == "date":
+            found = _date_range(value)
+            if found is None:
+                notes.append(f"“{value}”不是日期或日期范围，已按普通词处理")
+                field_name = None
+            else:
+                date_from, date_to = found
+                continue
+        value = value.strip()
+        if not value or (value == "-" and not quoted):
+            continue
+        term = _term(value, field_name, quoted is not None, negated)
+        if pending_or and not negated and all(not t.negated for t in groups[-1]):
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+    if groups and all(t.negated for g in groups for t in g) and not (date_from or date_to):
+        notes.append("只有排除词：在全部文件中排除")
+    return QueryPlan(text, tuple(tuple(g) for g in groups), date_from, date_to, tuple(notes))
