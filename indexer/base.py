@@ -9,6 +9,7 @@ from datetime import date
 from typing import Iterable, Iterator
 
 from analyzers.model import Document
+from indexer.query import QueryPlan, parse_query
 
 FACETS = ("domain", "unit", "year", "type", "kind")
 # Also countable, for unit lookups: the issuing unit, and "unit|role" per 责任单位 role.
@@ -47,12 +48,13 @@ class FacetCount:
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Hit:
     document: Document
     score: float
     snippet: str  # HTML: escaped text with <em> around matches
     title_html: str
+    related: list["Hit"] = field(default_factory=list)  # interpretations found with this policy
 
 
 @dataclass
@@ -60,7 +62,19 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
-    words: list[str] = field(default_factory=list)  # how the query was understood
+    plan: QueryPlan = field(default_factory=lambda: parse_query(""))  # how the query was understood
+    did_you_mean: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        return list(self.plan.words)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str  # "title", "doc_number" or "unit"
+    text: str
+    doc_id: str | None = None
 
 
 class SearchEngine(ABC):
@@ -84,3 +98,11 @@ class SearchEngine(ABC):
 
     @abstractmethod
     def count(self) -> int: ...
+
+    @abstractmethod
+    def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
+        """Titles and 文号 containing what has been typed so far."""
+
+    @abstractmethod
+    def vocabulary(self) -> frozenset[str]:
+        """Words of the indexed titles, for "did you mean"."""

@@ -1,9 +1,10 @@
 """The embedded engine: tantivy, on disk, no server.
 
-Text fields are fed zhengce's own jieba tokens (PreTokenizedString), so segmentation is exactly
-the analyzers'; filters and facets use raw keyword fast fields and tantivy's aggregations.
-Every rebuild goes to a new directory and CURRENT is switched by an atomic rename, so a running
-server never sees a half-built index and picks up the new one at its next search."""
+Text fields are fed zhengce's own tokens (PreTokenizedString): jieba words for ranking and
+character bigrams for verbatim recall, so segmentation is exactly the analyzers'. Filters and
+facets use raw keyword fast fields and tantivy's aggregations. Every rebuild goes to a new
+directory and CURRENT is switched by an atomic rename, so a running server never sees a
+half-built index and picks up the new one at its next search."""
 from __future__ import annotations
 
 import os
@@ -11,24 +12,41 @@ import shutil
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import tantivy
 from tantivy import Occur, Query
 
-from analyzers.model import Document
-from analyzers.segment import index_tokens
 from analyzers.doc_number import doc_number_key
-from indexer.base import COUNTABLE, FACETS, FacetCount, Hit, SearchEngine, SearchQuery, SearchResult
-from indexer.query import QueryPlan, plan_query
+from analyzers.model import Document
+from analyzers.segment import Token, char_bigrams, index_tokens, query_bigrams, query_words
+from analyzers.unit_registry import default_registry
+from indexer.base import COUNTABLE, FACETS, FacetCount, Hit, SearchEngine, SearchQuery, SearchResult, Suggestion
+from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, keyword_values, published, text_fields
+from indexer.query import QueryPlan, Term, interpretation_hint, parse_query
+from indexer.ranking import TIE_WINDOW, break_ties_by_recency, group_interpretations
 from indexer.snippets import snippet, title_html
 
-TEXT_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
-KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "publisher", "unit_role")
+GRAM_BOOST = 0.3  # verbatim matches find what words miss, but words rank
+PROXIMITY_BOOST = 1.5  # the query's words side by side
 DOC_NUMBER_BOOST = 20.0
 FACET_SIZE = 50
 _SCAN_BATCH = 1000
+_VOCABULARY = "vocabulary.txt"
+# Which fields a field query searches: (word fields, gram fields).
+SCOPES = {
+    None: (tuple(WORD_FIELDS), ("title", "meta", "body", "attachments")),
+    "title": (("title",), ("title",)),
+    "doc_number": ((), ("number",)),
+    "unit": ((), ("units",)),
+    "domain": ((), ("domains",)),
+}
+
+
+def _gram(name: str) -> str:
+    return f"{name}_ng"
 
 
 def _utc(day: date) -> datetime:
@@ -38,61 +56,42 @@ def _utc(day: date) -> datetime:
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
-    for name in TEXT_FIELDS:
+    for name in WORD_FIELDS:
         builder.add_text_field(name, tokenizer_name="whitespace")
-    builder.add_text_field("doc_number_key", tokenizer_name="raw")
+    for name in GRAM_FIELDS:
+        builder.add_text_field(_gram(name), tokenizer_name="whitespace")
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, fast=True, tokenizer_name="raw")
     builder.add_integer_field("year", indexed=True, fast=True)
     builder.add_date_field("published", indexed=True, fast=True)
+    builder.add_integer_field("published_ts", fast=True)
     builder.add_bytes_field("source", stored=True)
     return builder.build()
 
 
-def _pre_tokenized(text: str) -> tantivy.PreTokenizedString:
-    tokens = [tantivy.Token(t.text, t.position, t.start, t.end) for t in index_tokens(text)]
-    return tantivy.PreTokenizedString(text, tokens)
-
-
-def facet_values(document: Document) -> dict[str, list]:
-    """The values a document is counted under in each countable field."""
-    return {
-        "domain": document.domains,
-        "unit": document.unit_names,
-        "type": [document.doc_type] if document.doc_type else [],
-        "kind": [document.kind.value],
-        "year": [document.year] if document.year else [],
-        "publisher": [document.publisher] if document.publisher else [],
-        "unit_role": list(dict.fromkeys(f"{u.name}|{u.role}" for u in document.units)),
-    }
+def _pre_tokenized(text: str, tokens: list[Token]) -> tantivy.PreTokenizedString:
+    return tantivy.PreTokenizedString(text, [tantivy.Token(t.text, t.position, t.start, t.end) for t in tokens])
 
 
 def _to_tantivy(document: Document) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", document.id)
-    meta = " ".join(filter(None, [document.doc_number, document.publisher, document.index_number]))
-    texts = {
-        "title": document.title,
-        "meta": meta,
-        "body": document.body,
-        "attachments": "\n".join(f"{a.name}\n{a.text}" for a in document.attachments),
-    }
-    for name, text in texts.items():
-        if text:
-            doc.add_pre_tokenized_text(name, _pre_tokenized(text))
-    if document.doc_number:
-        doc.add_text("doc_number_key", doc_number_key(document.doc_number))
-    values = facet_values(document)
-    for name in KEYWORD_FIELDS:
-        for value in values[name]:
+    texts = text_fields(document)
+    for name in WORD_FIELDS:
+        if texts[name]:
+            doc.add_pre_tokenized_text(name, _pre_tokenized(texts[name], index_tokens(texts[name])))
+    for name in GRAM_FIELDS:
+        if len(texts[name]) > 1:
+            doc.add_pre_tokenized_text(_gram(name), _pre_tokenized(texts[name], char_bigrams(texts[name])))
+    for name, values in keyword_values(document).items():
+        for value in values:
             doc.add_text(name, value)
-    for year in values["year"]:
-        doc.add_integer("year", year)
-    when = document.published_at or (
-        datetime.combine(document.written_date, datetime.min.time()) if document.written_date else None
-    )
+    if document.year:
+        doc.add_integer("year", document.year)
+    when = published(document)
     if when:
-        doc.add_date("published", when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+        doc.add_date("published", when)
+        doc.add_integer("published_ts", int(when.timestamp()))
     doc.add_bytes("source", document.model_dump_json().encode("utf-8"))
     return doc
 
@@ -112,12 +111,14 @@ class TantivyEngine(SearchEngine):
         (self.root / name).mkdir()
         index = tantivy.Index(self.schema, path=str(self.root / name))
         writer = index.writer(heap_size=256_000_000)
-        count = 0
+        count, vocabulary = 0, set()
         for document in documents:
             writer.add_document(_to_tantivy(document))
+            vocabulary.update(w for w in query_words(document.title) if len(w) > 1)
             count += 1
         writer.commit()
         writer.wait_merging_threads()
+        (self.root / name / _VOCABULARY).write_text("\n".join(sorted(vocabulary)), encoding="utf-8")
         pointer = self.root / "CURRENT.tmp"
         pointer.write_text(name, encoding="utf-8")
         os.replace(pointer, self.root / "CURRENT")
@@ -143,50 +144,108 @@ class TantivyEngine(SearchEngine):
         index = self._open()
         return index.searcher().num_docs if index else 0
 
+    def vocabulary(self) -> frozenset[str]:
+        if self._open() is None:
+            return frozenset()
+        return _read_vocabulary(self.root / self._current / _VOCABULARY)
+
     def get(self, doc_id: str) -> Document | None:
         index = self._open()
         if index is None:
             return None
         searcher = index.searcher()
         hits = searcher.search(Query.term_query(self.schema, "id", doc_id), limit=1).hits
-        if not hits:
-            return None
-        return self._document(searcher, hits[0][1])
+        return self._document(searcher, hits[0][1]) if hits else None
 
     @staticmethod
     def _document(searcher: tantivy.Searcher, address) -> Document:
         return Document.model_validate_json(bytes(searcher.doc(address)["source"][0]))
 
-    def _text_query(self, plan: QueryPlan) -> Query | None:
-        words = list(dict.fromkeys(plan.words))
-        clauses = []
-        for word in words:
-            per_field = [
-                (Occur.Should, Query.boost_query(Query.term_query(self.schema, name, word), boost))
-                for name, boost in TEXT_FIELDS.items()
-            ]
-            clauses.append((Occur.Must, Query.boolean_query(per_field)))
-        if len(plan.words) > 1:
-            for name in ("title", "body"):
-                phrase = Query.phrase_query(self.schema, name, list(plan.words))
-                clauses.append((Occur.Should, Query.boost_query(phrase, TEXT_FIELDS[name])))
-        text_query = Query.boolean_query(clauses) if clauses else None
-        if plan.doc_number_key:
-            by_number = Query.boost_query(
-                Query.term_query(self.schema, "doc_number_key", plan.doc_number_key), DOC_NUMBER_BOOST
+    # ---- queries ----
+    def _verbatim(self, text: str, fields: tuple[str, ...]) -> Query | None:
+        grams = query_bigrams(text)
+        if not grams or not fields:
+            return None
+        alternatives = []
+        for name in fields:
+            gram_field = _gram(name)
+            exact = (
+                Query.term_query(self.schema, gram_field, grams[0])
+                if len(grams) == 1
+                else Query.phrase_query(self.schema, gram_field, grams)
             )
-            alternatives = [(Occur.Should, by_number)] + ([(Occur.Should, text_query)] if text_query else [])
-            return Query.boolean_query(alternatives)
-        return text_query
+            alternatives.append((Occur.Should, Query.boost_query(exact, GRAM_BOOST * WORD_FIELDS.get(name, 1.0))))
+        return Query.boolean_query(alternatives)
 
-    def _filtered(self, base: Query, query: SearchQuery) -> Query:
+    def _by_words(self, words: list[str], fields: tuple[str, ...]) -> Query | None:
+        if not words or not fields:
+            return None
+        required = []
+        for word in dict.fromkeys(words):
+            per_field = [
+                (Occur.Should, Query.boost_query(Query.term_query(self.schema, name, word), WORD_FIELDS[name]))
+                for name in fields
+            ]
+            required.append((Occur.Must, Query.boolean_query(per_field)))
+        if len(words) > 1:
+            for name in ("title", "body"):
+                if name in fields:
+                    near = Query.phrase_query(self.schema, name, words, slop=2)
+                    required.append((Occur.Should, Query.boost_query(near, PROXIMITY_BOOST * WORD_FIELDS[name])))
+        return Query.boolean_query(required)
+
+    def _keyword(self, name: str, values: list[str]) -> Query:
+        return Query.boolean_query([(Occur.Should, Query.term_query(self.schema, name, v)) for v in values])
+
+    def _text_match(self, text: str, term: Term) -> Query | None:
+        """One way of writing a term (as typed, or a synonym) in the term's scope."""
+        word_fields, gram_fields = SCOPES[term.field]
+        words = [] if term.phrase else query_words(text)
+        options = [q for q in (self._by_words(words, word_fields), self._verbatim(text, gram_fields)) if q]
+        if term.field == "unit":
+            registry = default_registry()
+            options.append(self._keyword("unit", [registry.canonical(text)]))
+        elif term.field == "domain":
+            options.append(self._keyword("domain", [text]))
+        hint = interpretation_hint(text) if term.field is None else None
+        if hint:
+            options.append(self._keyword(*hint[:1], [hint[1]]))
+        key = doc_number_key(text)
+        if key and term.field in (None, "doc_number"):
+            options.append(Query.boost_query(Query.term_query(self.schema, "doc_number_key", key), DOC_NUMBER_BOOST))
+        if not options:  # one character typed in a bigram-only scope
+            return None
+        return options[0] if len(options) == 1 else Query.boolean_query([(Occur.Should, q) for q in options])
+
+    def _term_query(self, term: Term) -> Query:
+        matches = [q for q in (self._text_match(t, term) for t in (term.text, *term.synonyms)) if q]
+        if not matches:
+            return Query.empty_query()
+        return matches[0] if len(matches) == 1 else Query.boolean_query([(Occur.Should, q) for q in matches])
+
+    def _plan_query(self, plan: QueryPlan) -> Query:
+        clauses = []
+        for group in plan.groups:
+            if len(group) == 1 and group[0].negated:
+                clauses.append((Occur.MustNot, self._term_query(group[0])))
+                continue
+            either = [self._term_query(t) for t in group]
+            clauses.append((Occur.Must, either[0] if len(either) == 1 else Query.boolean_query(
+                [(Occur.Should, q) for q in either])))
+        if all(occur == Occur.MustNot for occur, _ in clauses):
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
+    def _filtered(self, base: Query, query: SearchQuery, plan: QueryPlan) -> Query:
         clauses = [(Occur.Must, base)]
         for name, value in query.filters().items():
             term = Query.term_query(self.schema, name, value)
             clauses.append((Occur.Must, Query.const_score_query(term, 0.0)))
-        if query.date_from or query.date_to:
-            lower = _utc(query.date_from) if query.date_from else None
-            upper = _utc(query.date_to + timedelta(days=1)) if query.date_to else None
+        starts = [d for d in (query.date_from, plan.date_from) if d]
+        ends = [d for d in (query.date_to, plan.date_to) if d]
+        if starts or ends:
+            lower = _utc(max(starts)) if starts else None
+            upper = _utc(min(ends) + timedelta(days=1)) if ends else None
             dates = Query.range_query(
                 self.schema, "published", tantivy.FieldType.Date, lower, upper, include_upper=upper is None
             )
@@ -194,8 +253,8 @@ class TantivyEngine(SearchEngine):
         return base if len(clauses) == 1 else Query.boolean_query(clauses)
 
     def _full_query(self, plan: QueryPlan, query: SearchQuery) -> Query:
-        base = (self._text_query(plan) or Query.empty_query()) if plan.text else Query.all_query()
-        return self._filtered(base, query)
+        base = self._plan_query(plan) if plan.has_text else Query.all_query()
+        return self._filtered(base, query, plan)
 
     @staticmethod
     def _counts(searcher: tantivy.Searcher, query: Query, fields: tuple[str, ...], size: int) -> dict[str, list[FacetCount]]:
@@ -215,15 +274,15 @@ class TantivyEngine(SearchEngine):
         index = self._open()
         if index is None:
             return []
-        full = self._full_query(plan_query(query.q), query)
-        return self._counts(index.searcher(), full, (field,), size)[field]
+        plan = parse_query(query.q)
+        return self._counts(index.searcher(), self._full_query(plan, query), (field,), size)[field]
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         index = self._open()
         if index is None:
             return
         searcher = index.searcher()
-        full = self._full_query(plan_query(query.q), query)
+        full = self._full_query(parse_query(query.q), query)
         offset = 0
         while True:
             found = searcher.search(full, limit=_SCAN_BATCH, offset=offset, count=False, order_by_field="published")
@@ -233,23 +292,59 @@ class TantivyEngine(SearchEngine):
                 return
             offset += _SCAN_BATCH
 
+    def _ranked(self, searcher: tantivy.Searcher, full: Query, query: SearchQuery, by_score: bool) -> tuple[int, list]:
+        """(total, [(score, address)]) of the requested page."""
+        if not by_score:
+            found = searcher.search(full, limit=query.size, offset=query.offset, count=True, order_by_field="published")
+            return found.count or 0, [(0.0, address) for _when, address in found.hits]
+        found = searcher.search(full, limit=query.offset + query.size + TIE_WINDOW, count=True)
+        addresses = [address for _score, address in found.hits]
+        stamps = searcher.fast_field_values("published_ts", addresses) if addresses else []
+        ordered = break_ties_by_recency(
+            [(score, datetime.fromtimestamp(ts, timezone.utc) if ts is not None else None, (score, address))
+             for (score, address), ts in zip(found.hits, stamps)]
+        )
+        return found.count or 0, ordered[query.offset : query.offset + query.size]
+
     def search(self, query: SearchQuery) -> SearchResult:
-        plan = plan_query(query.q)
+        plan = parse_query(query.q)
         index = self._open()
         if index is None:
-            return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, words=list(plan.words))
+            return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)
         searcher = index.searcher()
         full = self._full_query(plan, query)
-        if plan.text:
-            found = searcher.search(full, limit=query.size, offset=query.offset, count=True)
-        else:
-            found = searcher.search(full, limit=query.size, offset=query.offset, count=True, order_by_field="published")
+        total, page = self._ranked(searcher, full, query, by_score=plan.has_text)
         terms = plan.highlight_terms
         hits = []
-        for score, address in found.hits:
+        for score, address in page:
             document = self._document(searcher, address)
-            score_value = float(score) if plan.text else 0.0
-            hits.append(Hit(document, score_value, snippet(document, terms), title_html(document, terms)))
+            hits.append(Hit(document, float(score), snippet(document, terms), title_html(document, terms)))
         return SearchResult(
-            total=found.count or 0, hits=hits, facets=self._counts(searcher, full, FACETS, FACET_SIZE), words=list(plan.words)
+            total=total,
+            hits=group_interpretations(hits),
+            facets=self._counts(searcher, full, FACETS, FACET_SIZE),
+            plan=plan,
         )
+
+    def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
+        index = self._open()
+        text = " ".join(prefix.split()).lower()
+        if index is None or len(text) < 2:
+            return []
+        searcher = index.searcher()
+        suggestions: list[Suggestion] = []
+        for kind, field_name in (("doc_number", "number"), ("title", "title")):
+            found = self._verbatim(text, (field_name,))
+            for _score, address in searcher.search(found, limit=size).hits:
+                document = self._document(searcher, address)
+                shown = document.doc_number if kind == "doc_number" else document.title
+                suggestions.append(Suggestion(kind, shown, document.id))
+        return suggestions[:size]
+
+
+@lru_cache(maxsize=4)
+def _read_vocabulary(path: Path) -> frozenset[str]:
+    try:
+        return frozenset(path.read_text(encoding="utf-8").split("\n")) - {""}
+    except FileNotFoundError:
+        return frozenset()
