@@ -7,8 +7,15 @@ from pydantic import BaseModel, Field
 
 from analyzers.model import Document
 from analyzers.timeliness import STATUS_LABELS, Status, Tally, TimelinessReport
-from indexer.base import SearchResult
+from indexer.base import Hit, SearchResult
 from search_api.services import UnitDetail, UnitSummary
+
+
+class LinkedInterpretation(BaseModel):
+    id: str
+    title: str
+    form: str
+    published_at: datetime | None
 
 
 class ResultItem(BaseModel):
@@ -21,6 +28,25 @@ class ResultItem(BaseModel):
     kind: str
     snippet: str = Field(description="best passage, HTML-escaped, query matches in <em>; 【附件：…】 when it is from an attachment")
     url: str = Field(description="the page on the government site")
+    related: list["ResultItem"] = Field(
+        default_factory=list, description="interpretations of this policy that the query also found, shown under it"
+    )
+    interpretations: list[LinkedInterpretation] = Field(
+        default_factory=list, description="all interpretation materials linked to this policy"
+    )
+
+    @classmethod
+    def of(cls, hit: Hit) -> "ResultItem":
+        doc = hit.document
+        return cls(
+            id=doc.id, title=doc.title, title_html=hit.title_html, doc_number=doc.doc_number,
+            publisher=doc.publisher, published_at=doc.published_at, kind=doc.kind.value, snippet=hit.snippet,
+            url=doc.url, related=[cls.of(r) for r in hit.related],
+            interpretations=[
+                LinkedInterpretation(id=l.doc_id, title=l.title, form=l.form, published_at=l.published_at)
+                for l in doc.interpretations if l.doc_id
+            ],
+        )
 
 
 class FacetValue(BaseModel):
@@ -33,6 +59,10 @@ class SearchResponse(BaseModel):
     page: int
     size: int
     words: list[str] = Field(description="the query as segmented, as it was searched")
+    understood: str = Field(description="how the query was read, in Chinese: terms, phrases, fields, synonyms, dates")
+    notes: list[str] = Field(description="parts of the query that were malformed and how they were read instead")
+    expansions: dict[str, list[str]] = Field(description="synonyms and aliases searched for each term")
+    did_you_mean: list[str] = Field(description="queries that find something, when this one found nothing")
     results: list[ResultItem]
     facets: dict[str, list[FacetValue]] = Field(description="counts for domain, unit, year, type and kind")
 
@@ -43,20 +73,11 @@ class SearchResponse(BaseModel):
             page=page,
             size=size,
             words=result.words,
-            results=[
-                ResultItem(
-                    id=h.document.id,
-                    title=h.document.title,
-                    title_html=h.title_html,
-                    doc_number=h.document.doc_number,
-                    publisher=h.document.publisher,
-                    published_at=h.document.published_at,
-                    kind=h.document.kind.value,
-                    snippet=h.snippet,
-                    url=h.document.url,
-                )
-                for h in result.hits
-            ],
+            understood=result.plan.describe(),
+            notes=list(result.plan.notes),
+            expansions={t.text: list(t.synonyms) for t in result.plan.positive if t.synonyms},
+            did_you_mean=result.did_you_mean,
+            results=[ResultItem.of(h) for h in result.hits],
             facets={
                 name: [FacetValue(value=f.value, count=f.count) for f in values]
                 for name, values in result.facets.items()
@@ -193,3 +214,9 @@ class UnitDetailOut(BaseModel):
                 for t in unit.tasks
             ],
         )
+
+
+class SuggestionOut(BaseModel):
+    kind: str = Field(description="unit, doc_number or title")
+    text: str
+    id: str | None = Field(description="the document, for doc_number and title suggestions")

@@ -8,9 +8,37 @@ from datetime import date
 from analyzers.model import DocKind, Document
 from analyzers.timeliness import NORMATIVE_TYPES, TimelinessReport, report
 from analyzers.unit_registry import default_registry
-from indexer.base import SearchEngine, SearchQuery
+from indexer.base import SearchEngine, SearchQuery, SearchResult, Suggestion
+from indexer.corrections import did_you_mean
 from search_api.scope import load_overrides
 from zhengce.settings import Settings
+
+
+def search(engine: SearchEngine, query: SearchQuery) -> SearchResult:
+    """A search, with "did you mean" when it finds nothing."""
+    result = engine.search(query)
+    if result.total == 0:
+        result.did_you_mean = did_you_mean(engine, query, result.plan)
+    return result
+
+
+MAX_UNIT_SUGGESTIONS = 4
+
+
+def suggest(engine: SearchEngine, prefix: str, size: int = 8) -> list[Suggestion]:
+    """As-you-type: unit names and aliases containing the text, then 文号 and titles."""
+    text = prefix.strip()
+    if len(text) < 2:
+        return []
+    registry = default_registry()
+    counted = {c.value: c.count for c in engine.term_counts("unit", SearchQuery())}
+    units = []
+    for name in sorted(counted, key=lambda n: -counted[n]):
+        forms = (name, *registry.aliases(name))
+        match = next((form for form in forms if text in form), None)
+        if match:
+            units.append(Suggestion("unit", name if match == name else f"{match}（{name}）"))
+    return (units[:MAX_UNIT_SUGGESTIONS] + engine.complete(text, size))[:size]
 
 
 def timeliness_report(

@@ -27,7 +27,7 @@ def page(tmp_path_factory):
 
 def test_search_open_policy_and_follow_its_interpretation(page, api_url, tmp_path):
     page.goto(api_url + "/")
-    page.get_by_role("searchbox").fill("政务公开")
+    page.get_by_role("combobox", name="检索词").fill("政务公开")
     page.get_by_role("button", name="搜索").click()
     expect(page.locator("#total")).not_to_have_text("0")
     result = page.locator("article.hit h2 a", has_text=MINZHENG_2016)

@@ -20,6 +20,7 @@ from analyzers.model import KIND_LABELS, DocKind, LinkMethod, UnitRole
 from analyzers.timeliness import STATUS_LABELS
 from search_api.deps import EngineDep, SettingsDep
 from search_api.params import SearchQueryDep
+from search_api import services
 from search_api.services import timeliness_report, unit_detail, units_overview
 
 HERE = Path(__file__).parent
@@ -63,7 +64,7 @@ def tasks_by_section(units: list[UnitRole]) -> dict[str, dict[str, list[str]]]:
 
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
-    result = engine.search(query)
+    result = services.search(engine, query)
     pages = max(1, -(-result.total // query.size))
     return templates.TemplateResponse(
         request,
@@ -72,6 +73,7 @@ def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
             "query": query,
             "result": result,
             "hits": [(h, Markup(h.title_html), Markup(h.snippet)) for h in result.hits],
+            "marked": lambda html: Markup(html),  # zhengce's own escaped-and-marked snippets only
             "facet_titles": FACET_TITLES,
             "kind_names": KIND_NAMES,
             "pages": pages,

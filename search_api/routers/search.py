@@ -1,8 +1,11 @@
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query
+
+from search_api import services
 from search_api.deps import EngineDep
 from search_api.params import SearchQueryDep
-from search_api.schemas import Health, SearchResponse
+from search_api.schemas import Health, SearchResponse, SuggestionOut
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -10,9 +13,18 @@ router = APIRouter(prefix="/api", tags=["search"])
 @router.get("/search", response_model=SearchResponse, summary="Search policies, interpretations and notices")
 def search(query: SearchQueryDep, engine: EngineDep) -> SearchResponse:
     """Full-text search over titles, 文号, bodies and attachment text, with facet counts for
-    domain, unit, year, type (公文种类) and kind. Snippets and titles are HTML-escaped; query
-    matches are wrapped in `<em>`."""
-    return SearchResponse.from_result(engine.search(query), query.page, query.size)
+    domain, unit, year, type (公文种类) and kind. Any 2+ character text that appears verbatim in
+    a document finds it. Syntax: `"phrase"`, `-exclude`, `a OR b`, `标题:` `文号:` `单位:`
+    `领域:`, `发布:2016-01-01..2016-12-31`; malformed syntax is read as plain words (see
+    `notes`). Snippets and titles are HTML-escaped; query matches are wrapped in `<em>`.
+    Interpretations found with their policy are nested under it in `related`."""
+    return SearchResponse.from_result(services.search(engine, query), query.page, query.size)
+
+
+@router.get("/suggest", response_model=list[SuggestionOut], summary="As-you-type completion")
+def suggest(engine: EngineDep, q: Annotated[str, Query(max_length=50)] = "") -> list[SuggestionOut]:
+    """Unit names (and aliases), 文号 and titles containing what has been typed (2+ characters)."""
+    return [SuggestionOut(kind=s.kind, text=s.text, id=s.doc_id) for s in services.suggest(engine, q)]
 
 
 @router.get("/health", response_model=Health, summary="Liveness and index size")
