@@ -12,8 +12,8 @@ from analyzers.model import Document
 from indexer.query import QueryPlan, parse_query
 
 FACETS = ("domain", "unit", "year", "type", "kind")
-# Also countable, for unit lookups: the issuing unit, and "unit|role" per 责任单位 role.
-COUNTABLE = FACETS + ("publisher", "unit_role")
+# Also countable: the issuing unit and "unit|role" (unit lookups), title words ("did you mean").
+COUNTABLE = FACETS + ("publisher", "unit_role", "title_words")
 FILTERS = FACETS + ("publisher",)
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # deepest result a page may reach, as in Elasticsearch
@@ -79,8 +79,9 @@ class Suggestion:
 
 class SearchEngine(ABC):
     @abstractmethod
-    def replace_all(self, documents: Iterable[Document]) -> int:
-        """Build a fresh index of exactly these documents and switch searches to it at once."""
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> int:
+        """Build a fresh index of exactly these documents and switch searches to it at once.
+        count_hint: roughly how many there are, to decide whether to prepare them in parallel."""
 
     @abstractmethod
     def search(self, query: SearchQuery) -> SearchResult: ...
@@ -102,7 +103,3 @@ class SearchEngine(ABC):
     @abstractmethod
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
         """Titles and 文号 containing what has been typed so far."""
-
-    @abstractmethod
-    def vocabulary(self) -> frozenset[str]:
-        """Words of the indexed titles, for "did you mean"."""

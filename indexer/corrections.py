@@ -10,10 +10,13 @@ from indexer.base import SearchEngine, SearchQuery
 from indexer.query import QueryPlan
 
 MAX_SUGGESTIONS = 3
+VOCABULARY_SIZE = 50_000
 
 
 def _known_words(engine: SearchEngine) -> list[str]:
-    return sorted(engine.vocabulary() | set(synonym_table()))
+    """Title words, most frequent first, and every synonym form."""
+    titles = [c.value for c in engine.term_counts("title_words", SearchQuery(), VOCABULARY_SIZE)]
+    return list(dict.fromkeys(titles + list(synonym_table())))
 
 
 def did_you_mean(engine: SearchEngine, query: SearchQuery, plan: QueryPlan) -> list[str]:

@@ -1,20 +1,32 @@
-"""What of a Document each engine indexes, defined once for every engine.
+"""What of a Document each engine indexes, prepared once for every engine.
 
 Text fields are searched two ways: by jieba words (ranking) and by overlapping character
 bigrams (recall: any verbatim substring is a phrase of bigrams, whatever the segmentation).
-Keyword fields carry the facet and filter values."""
+Both are handed to the engines as whitespace-separated token strings, so tantivy and
+Elasticsearch index exactly the same tokens. Keyword fields carry facet and filter values.
+Preparing is the CPU-heavy part of indexing; prepare_all spreads it over every core."""
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterable, Iterator
 
 from analyzers.doc_number import doc_number_key
 from analyzers.model import Document
+from analyzers.segment import gram_string, index_words, tokenizer
 
 # Searched by words, with their weight in ranking.
 WORD_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
 # Searched verbatim (bigrams): the word fields, and the small fields of field queries.
 GRAM_FIELDS = ("title", "meta", "body", "attachments", "number", "units", "domains")
-KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "form", "publisher", "unit_role", "doc_number_key")
+KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "form", "publisher", "unit_role", "doc_number_key", "title_words")
+PARALLEL_FROM = 2000  # documents; below this a process pool costs more than it saves
+
+
+def gram_field(name: str) -> str:
+    return f"{name}_ng"
 
 
 def text_fields(document: Document) -> dict[str, str]:
@@ -32,9 +44,30 @@ def text_fields(document: Document) -> dict[str, str]:
     }
 
 
-def keyword_values(document: Document) -> dict[str, list[str]]:
-    """The values a document is counted under and filtered by."""
-    return {
+def published(document: Document) -> datetime | None:
+    """When the document was published (else written), as an aware UTC datetime for sorting."""
+    when = document.published_at or (
+        datetime.combine(document.written_date, datetime.min.time()) if document.written_date else None
+    )
+    return when if when is None or when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    id: str
+    tokens: dict[str, str]  # engine field → whitespace-separated tokens
+    keywords: dict[str, list[str]]
+    year: int | None
+    published: datetime | None
+    source: str  # the Document as JSON, stored for display and snippets
+
+
+def prepare(document: Document) -> PreparedDocument:
+    texts = text_fields(document)
+    tokens = {name: " ".join(index_words(texts[name])) for name in WORD_FIELDS if texts[name]}
+    tokens.update({gram_field(name): gram_string(texts[name]) for name in GRAM_FIELDS if len(texts[name]) > 1})
+    title_words = sorted({w for w in index_words(document.title) if len(w) > 1})
+    keywords = {
         "domain": document.domains,
         "unit": document.unit_names,
         "type": [document.doc_type] if document.doc_type else [],
@@ -43,12 +76,17 @@ def keyword_values(document: Document) -> dict[str, list[str]]:
         "publisher": [document.publisher] if document.publisher else [],
         "unit_role": list(dict.fromkeys(f"{u.name}|{u.role}" for u in document.units)),
         "doc_number_key": [doc_number_key(document.doc_number)] if document.doc_number else [],
+        "title_words": title_words,  # the vocabulary of "did you mean"
     }
+    return PreparedDocument(document.id, tokens, keywords, document.year, published(document), document.model_dump_json())
 
 
-def published(document: Document) -> datetime | None:
-    """When the document was published (else written), as an aware UTC datetime for sorting."""
-    when = document.published_at or (
-        datetime.combine(document.written_date, datetime.min.time()) if document.written_date else None
-    )
-    return when if when is None or when.tzinfo else when.replace(tzinfo=timezone.utc)
+def prepare_all(documents: Iterable[Document], count_hint: int = 0) -> Iterator[PreparedDocument]:
+    """Prepared documents in order; on every core when there are many."""
+    workers = os.cpu_count() or 1
+    if workers == 1 or count_hint < PARALLEL_FROM:
+        yield from map(prepare, documents)
+        return
+    tokenizer()  # load the dictionary once, before the workers fork
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(prepare, documents, chunksize=64)

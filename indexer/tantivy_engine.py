@@ -1,8 +1,9 @@
 """The embedded engine: tantivy, on disk, no server.
 
-Text fields are fed zhengce's own tokens (PreTokenizedString): jieba words for ranking and
-character bigrams for verbatim recall, so segmentation is exactly the analyzers'. Filters and
-facets use raw keyword fast fields and tantivy's aggregations. Every rebuild goes to a new
+Text fields get zhengce's own tokens (indexer.fields: jieba words for ranking, character
+bigrams for verbatim recall) as whitespace-separated strings, so segmentation is exactly the
+analyzers' and the same as Elasticsearch's. Filters and facets use raw keyword fast fields
+and tantivy's aggregations. Every rebuild goes to a new
 directory and CURRENT is switched by an atomic rename, so a running server never sees a
 half-built index and picks up the new one at its next search."""
 from __future__ import annotations
@@ -12,7 +13,6 @@ import shutil
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -21,10 +21,10 @@ from tantivy import Occur, Query
 
 from analyzers.doc_number import doc_number_key
 from analyzers.model import Document
-from analyzers.segment import Token, char_bigrams, index_tokens, query_bigrams, query_words
+from analyzers.segment import query_bigrams, query_words
 from analyzers.unit_registry import default_registry
 from indexer.base import COUNTABLE, FACETS, FacetCount, Hit, SearchEngine, SearchQuery, SearchResult, Suggestion
-from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, keyword_values, published, text_fields
+from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, Term, interpretation_hint, parse_query
 from indexer.ranking import TIE_WINDOW, break_ties_by_recency, group_interpretations
 from indexer.snippets import snippet, title_html
@@ -34,7 +34,6 @@ PROXIMITY_BOOST = 1.5  # the query's words side by side
 DOC_NUMBER_BOOST = 20.0
 FACET_SIZE = 50
 _SCAN_BATCH = 1000
-_VOCABULARY = "vocabulary.txt"
 # Which fields a field query searches: (word fields, gram fields).
 SCOPES = {
     None: (tuple(WORD_FIELDS), ("title", "meta", "body", "attachments")),
@@ -43,10 +42,6 @@ SCOPES = {
     "unit": ((), ("units",)),
     "domain": ((), ("domains",)),
 }
-
-
-def _gram(name: str) -> str:
-    return f"{name}_ng"
 
 
 def _utc(day: date) -> datetime:
@@ -59,7 +54,7 @@ def _schema() -> tantivy.Schema:
     for name in WORD_FIELDS:
         builder.add_text_field(name, tokenizer_name="whitespace")
     for name in GRAM_FIELDS:
-        builder.add_text_field(_gram(name), tokenizer_name="whitespace")
+        builder.add_text_field(gram_field(name), tokenizer_name="whitespace")
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, fast=True, tokenizer_name="raw")
     builder.add_integer_field("year", indexed=True, fast=True)
@@ -69,30 +64,20 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-def _pre_tokenized(text: str, tokens: list[Token]) -> tantivy.PreTokenizedString:
-    return tantivy.PreTokenizedString(text, [tantivy.Token(t.text, t.position, t.start, t.end) for t in tokens])
-
-
-def _to_tantivy(document: Document) -> tantivy.Document:
+def _to_tantivy(prepared: PreparedDocument) -> tantivy.Document:
     doc = tantivy.Document()
-    doc.add_text("id", document.id)
-    texts = text_fields(document)
-    for name in WORD_FIELDS:
-        if texts[name]:
-            doc.add_pre_tokenized_text(name, _pre_tokenized(texts[name], index_tokens(texts[name])))
-    for name in GRAM_FIELDS:
-        if len(texts[name]) > 1:
-            doc.add_pre_tokenized_text(_gram(name), _pre_tokenized(texts[name], char_bigrams(texts[name])))
-    for name, values in keyword_values(document).items():
+    doc.add_text("id", prepared.id)
+    for name, tokens in prepared.tokens.items():
+        doc.add_text(name, tokens)
+    for name, values in prepared.keywords.items():
         for value in values:
             doc.add_text(name, value)
-    if document.year:
-        doc.add_integer("year", document.year)
-    when = published(document)
-    if when:
-        doc.add_date("published", when)
-        doc.add_integer("published_ts", int(when.timestamp()))
-    doc.add_bytes("source", document.model_dump_json().encode("utf-8"))
+    if prepared.year:
+        doc.add_integer("year", prepared.year)
+    if prepared.published:
+        doc.add_date("published", prepared.published)
+        doc.add_integer("published_ts", int(prepared.published.timestamp()))
+    doc.add_bytes("source", prepared.source.encode("utf-8"))
     return doc
 
 
@@ -105,20 +90,18 @@ class TantivyEngine(SearchEngine):
         self._index: tantivy.Index | None = None
 
     # ---- building ----
-    def replace_all(self, documents: Iterable[Document]) -> int:
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> int:
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"tantivy-{time.time_ns()}"
         (self.root / name).mkdir()
         index = tantivy.Index(self.schema, path=str(self.root / name))
         writer = index.writer(heap_size=256_000_000)
-        count, vocabulary = 0, set()
-        for document in documents:
-            writer.add_document(_to_tantivy(document))
-            vocabulary.update(w for w in query_words(document.title) if len(w) > 1)
+        count = 0
+        for prepared in prepare_all(documents, count_hint):
+            writer.add_document(_to_tantivy(prepared))
             count += 1
         writer.commit()
         writer.wait_merging_threads()
-        (self.root / name / _VOCABULARY).write_text("\n".join(sorted(vocabulary)), encoding="utf-8")
         pointer = self.root / "CURRENT.tmp"
         pointer.write_text(name, encoding="utf-8")
         os.replace(pointer, self.root / "CURRENT")
@@ -144,11 +127,6 @@ class TantivyEngine(SearchEngine):
         index = self._open()
         return index.searcher().num_docs if index else 0
 
-    def vocabulary(self) -> frozenset[str]:
-        if self._open() is None:
-            return frozenset()
-        return _read_vocabulary(self.root / self._current / _VOCABULARY)
-
     def get(self, doc_id: str) -> Document | None:
         index = self._open()
         if index is None:
@@ -168,11 +146,11 @@ class TantivyEngine(SearchEngine):
             return None
         alternatives = []
         for name in fields:
-            gram_field = _gram(name)
+            target = gram_field(name)
             exact = (
-                Query.term_query(self.schema, gram_field, grams[0])
+                Query.term_query(self.schema, target, grams[0])
                 if len(grams) == 1
-                else Query.phrase_query(self.schema, gram_field, grams)
+                else Query.phrase_query(self.schema, target, grams)
             )
             alternatives.append((Occur.Should, Query.boost_query(exact, GRAM_BOOST * WORD_FIELDS.get(name, 1.0))))
         return Query.boolean_query(alternatives)
@@ -340,11 +318,3 @@ class TantivyEngine(SearchEngine):
                 shown = document.doc_number if kind == "doc_number" else document.title
                 suggestions.append(Suggestion(kind, shown, document.id))
         return suggestions[:size]
-
-
-@lru_cache(maxsize=4)
-def _read_vocabulary(path: Path) -> frozenset[str]:
-    try:
-        return frozenset(path.read_text(encoding="utf-8").split("\n")) - {""}
-    except FileNotFoundError:
-        return frozenset()

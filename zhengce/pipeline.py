@@ -88,5 +88,5 @@ def _is_document_page(site: Site, raw: RawResponse) -> bool:
 
 def reindex(store: RawStore, engine: SearchEngine) -> AnalysisReport:
     report = analyze_store(store)
-    engine.replace_all(report.documents)
+    engine.replace_all(report.documents, count_hint=len(report.documents))
     return report
