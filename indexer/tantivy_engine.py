@@ -12,40 +12,33 @@ import os
 import shutil
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import tantivy
 from tantivy import Occur, Query
 
-from analyzers.doc_number import doc_number_key
 from analyzers.model import Document
-from analyzers.segment import query_bigrams, query_words
-from analyzers.unit_registry import default_registry
 from indexer.base import COUNTABLE, FACETS, FacetCount, Hit, SearchEngine, SearchQuery, SearchResult, Suggestion
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
-from indexer.query import QueryPlan, Term, interpretation_hint, parse_query
+from indexer.query import QueryPlan, parse_query
+from indexer.query_tree import (
+    DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
+)
 from indexer.ranking import TIE_WINDOW, break_ties_by_recency, group_interpretations
 from indexer.snippets import snippet, title_html
 
-GRAM_BOOST = 0.3  # verbatim matches find what words miss, but words rank
-PROXIMITY_BOOST = 1.5  # the query's words side by side
-DOC_NUMBER_BOOST = 20.0
 FACET_SIZE = 50
 _SCAN_BATCH = 1000
-# Which fields a field query searches: (word fields, gram fields).
-SCOPES = {
-    None: (tuple(WORD_FIELDS), ("title", "meta", "body", "attachments")),
-    "title": (("title",), ("title",)),
-    "doc_number": ((), ("number",)),
-    "unit": ((), ("units",)),
-    "domain": ((), ("domains",)),
-}
 
 
 def _utc(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+
+
+def _boosted(query: Query, boost: float) -> Query:
+    return query if boost == 1.0 else Query.boost_query(query, boost)
 
 
 def _schema() -> tantivy.Schema:
@@ -140,99 +133,35 @@ class TantivyEngine(SearchEngine):
         return Document.model_validate_json(bytes(searcher.doc(address)["source"][0]))
 
     # ---- queries ----
-    def _verbatim(self, text: str, fields: tuple[str, ...]) -> Query | None:
-        grams = query_bigrams(text)
-        if not grams or not fields:
-            return None
-        alternatives = []
-        for name in fields:
-            target = gram_field(name)
-            exact = (
-                Query.term_query(self.schema, target, grams[0])
-                if len(grams) == 1
-                else Query.phrase_query(self.schema, target, grams)
+    def _render(self, node: Node) -> Query:
+        """The engine-neutral query tree (indexer.query_tree) as tantivy queries."""
+        if isinstance(node, TermNode):
+            return _boosted(Query.term_query(self.schema, node.field, node.value), node.boost)
+        if isinstance(node, PhraseNode):
+            phrase = Query.phrase_query(self.schema, node.field, list(node.tokens), slop=node.slop)
+            return _boosted(phrase, node.boost)
+        if isinstance(node, DateRangeNode):
+            return Query.range_query(
+                self.schema, node.field, tantivy.FieldType.Date,
+                _utc(node.start) if node.start else None, _utc(node.end) if node.end else None,
+                include_upper=node.end is None,
             )
-            alternatives.append((Occur.Should, Query.boost_query(exact, GRAM_BOOST * WORD_FIELDS.get(name, 1.0))))
-        return Query.boolean_query(alternatives)
-
-    def _by_words(self, words: list[str], fields: tuple[str, ...]) -> Query | None:
-        if not words or not fields:
-            return None
-        required = []
-        for word in dict.fromkeys(words):
-            per_field = [
-                (Occur.Should, Query.boost_query(Query.term_query(self.schema, name, word), WORD_FIELDS[name]))
-                for name in fields
-            ]
-            required.append((Occur.Must, Query.boolean_query(per_field)))
-        if len(words) > 1:
-            for name in ("title", "body"):
-                if name in fields:
-                    near = Query.phrase_query(self.schema, name, words, slop=2)
-                    required.append((Occur.Should, Query.boost_query(near, PROXIMITY_BOOST * WORD_FIELDS[name])))
-        return Query.boolean_query(required)
-
-    def _keyword(self, name: str, values: list[str]) -> Query:
-        return Query.boolean_query([(Occur.Should, Query.term_query(self.schema, name, v)) for v in values])
-
-    def _text_match(self, text: str, term: Term) -> Query | None:
-        """One way of writing a term (as typed, or a synonym) in the term's scope."""
-        word_fields, gram_fields = SCOPES[term.field]
-        words = [] if term.phrase else query_words(text)
-        options = [q for q in (self._by_words(words, word_fields), self._verbatim(text, gram_fields)) if q]
-        if term.field == "unit":
-            registry = default_registry()
-            options.append(self._keyword("unit", [registry.canonical(text)]))
-        elif term.field == "domain":
-            options.append(self._keyword("domain", [text]))
-        hint = interpretation_hint(text) if term.field is None else None
-        if hint:
-            options.append(self._keyword(*hint[:1], [hint[1]]))
-        key = doc_number_key(text)
-        if key and term.field in (None, "doc_number"):
-            options.append(Query.boost_query(Query.term_query(self.schema, "doc_number_key", key), DOC_NUMBER_BOOST))
-        if not options:  # one character typed in a bigram-only scope
-            return None
-        return options[0] if len(options) == 1 else Query.boolean_query([(Occur.Should, q) for q in options])
-
-    def _term_query(self, term: Term) -> Query:
-        matches = [q for q in (self._text_match(t, term) for t in (term.text, *term.synonyms)) if q]
-        if not matches:
+        if isinstance(node, MatchAll):
+            return Query.all_query()
+        if isinstance(node, MatchNone):
             return Query.empty_query()
-        return matches[0] if len(matches) == 1 else Query.boolean_query([(Occur.Should, q) for q in matches])
-
-    def _plan_query(self, plan: QueryPlan) -> Query:
-        clauses = []
-        for group in plan.groups:
-            if len(group) == 1 and group[0].negated:
-                clauses.append((Occur.MustNot, self._term_query(group[0])))
-                continue
-            either = [self._term_query(t) for t in group]
-            clauses.append((Occur.Must, either[0] if len(either) == 1 else Query.boolean_query(
-                [(Occur.Should, q) for q in either])))
-        if all(occur == Occur.MustNot for occur, _ in clauses):
+        clauses = (
+            [(Occur.Must, self._render(n)) for n in node.must]
+            + [(Occur.Should, self._render(n)) for n in node.should]
+            + [(Occur.MustNot, self._render(n)) for n in node.must_not]
+            + [(Occur.Must, Query.const_score_query(self._render(n), 0.0)) for n in node.filter]
+        )
+        if not node.must and not node.should and not node.filter:
             clauses.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(clauses)
 
-    def _filtered(self, base: Query, query: SearchQuery, plan: QueryPlan) -> Query:
-        clauses = [(Occur.Must, base)]
-        for name, value in query.filters().items():
-            term = Query.term_query(self.schema, name, value)
-            clauses.append((Occur.Must, Query.const_score_query(term, 0.0)))
-        starts = [d for d in (query.date_from, plan.date_from) if d]
-        ends = [d for d in (query.date_to, plan.date_to) if d]
-        if starts or ends:
-            lower = _utc(max(starts)) if starts else None
-            upper = _utc(min(ends) + timedelta(days=1)) if ends else None
-            dates = Query.range_query(
-                self.schema, "published", tantivy.FieldType.Date, lower, upper, include_upper=upper is None
-            )
-            clauses.append((Occur.Must, Query.const_score_query(dates, 0.0)))
-        return base if len(clauses) == 1 else Query.boolean_query(clauses)
-
     def _full_query(self, plan: QueryPlan, query: SearchQuery) -> Query:
-        base = self._plan_query(plan) if plan.has_text else Query.all_query()
-        return self._filtered(base, query, plan)
+        return self._render(search_node(plan, query))
 
     @staticmethod
     def _counts(searcher: tantivy.Searcher, query: Query, fields: tuple[str, ...], size: int) -> dict[str, list[FacetCount]]:
@@ -306,14 +235,12 @@ class TantivyEngine(SearchEngine):
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
         index = self._open()
-        text = " ".join(prefix.split()).lower()
-        if index is None or len(text) < 2:
+        if index is None:
             return []
         searcher = index.searcher()
         suggestions: list[Suggestion] = []
-        for kind, field_name in (("doc_number", "number"), ("title", "title")):
-            found = self._verbatim(text, (field_name,))
-            for _score, address in searcher.search(found, limit=size).hits:
+        for kind, node in completion_nodes(prefix):
+            for _score, address in searcher.search(self._render(node), limit=size).hits:
                 document = self._document(searcher, address)
                 shown = document.doc_number if kind == "doc_number" else document.title
                 suggestions.append(Suggestion(kind, shown, document.id))
