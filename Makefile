@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test browser sample-site clean
+.PHONY: run test test-es browser sample-site bench clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "zhengce needs Python 3.11 or newer")'
@@ -20,8 +20,21 @@ run: $(INSTALLED)
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
 
+# The conformance suite against a real Elasticsearch cluster (8.x or 9.x), e.g.
+#   ZHENGCE_ES_URL=https://localhost:9200 ZHENGCE_ES_API_KEY=… make test-es
+test-es: $(INSTALLED)
+	@test -n "$$ZHENGCE_ES_URL" || { echo "set ZHENGCE_ES_URL to the cluster (and ZHENGCE_ES_API_KEY or ZHENGCE_ES_USER/ZHENGCE_ES_PASSWORD)"; exit 2; }
+	$(BIN)/python -m pytest tests/test_conformance.py tests/test_elastic_requests.py
+
 browser:
 	@bash scripts/install-browser.sh
+
+# Benchmarks print their figures; bench.search takes several minutes.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.extraction
+	$(BIN)/python -m bench.relevance
+	$(BIN)/python -m bench.search
 
 sample-site: $(INSTALLED)
 	$(BIN)/python -m sample_site.build

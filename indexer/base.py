@@ -70,6 +70,12 @@ class SearchResult:
         return list(self.plan.words)
 
 
+@dataclass
+class IndexReport:
+    indexed: int
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (document id, why)
+
+
 @dataclass(frozen=True)
 class Suggestion:
     kind: str  # "title", "doc_number" or "unit"
@@ -79,7 +85,7 @@ class Suggestion:
 
 class SearchEngine(ABC):
     @abstractmethod
-    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> int:
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
         """Build a fresh index of exactly these documents and switch searches to it at once.
         count_hint: roughly how many there are, to decide whether to prepare them in parallel."""
 

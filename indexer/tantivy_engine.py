@@ -20,7 +20,9 @@ import tantivy
 from tantivy import Occur, Query
 
 from analyzers.model import Document
-from indexer.base import COUNTABLE, FACETS, FacetCount, Hit, SearchEngine, SearchQuery, SearchResult, Suggestion
+from indexer.base import (
+    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion,
+)
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
 from indexer.query_tree import (
@@ -83,16 +85,19 @@ class TantivyEngine(SearchEngine):
         self._index: tantivy.Index | None = None
 
     # ---- building ----
-    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> int:
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"tantivy-{time.time_ns()}"
         (self.root / name).mkdir()
         index = tantivy.Index(self.schema, path=str(self.root / name))
         writer = index.writer(heap_size=256_000_000)
-        count = 0
+        report = IndexReport(indexed=0)
         for prepared in prepare_all(documents, count_hint):
-            writer.add_document(_to_tantivy(prepared))
-            count += 1
+            try:
+                writer.add_document(_to_tantivy(prepared))
+                report.indexed += 1
+            except ValueError as exc:  # a value tantivy refuses: that document only
+                report.failed.append((prepared.id, str(exc)))
         writer.commit()
         writer.wait_merging_threads()
         pointer = self.root / "CURRENT.tmp"
@@ -101,7 +106,7 @@ class TantivyEngine(SearchEngine):
         for old in self.root.glob("tantivy-*"):
             if old.name != name:
                 shutil.rmtree(old, ignore_errors=True)
-        return count
+        return report
 
     # ---- reading ----
     def _open(self) -> tantivy.Index | None:

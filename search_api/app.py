@@ -1,13 +1,17 @@
 """Builds the application: API routers, the UI pages, and clear errors for bad parameters."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from search_api.deps import get_engine
 from search_api.routers import documents, reports, search, units
+from zhengce.settings import get_settings
 from ui import pages
 
 DESCRIPTION = """Search Chinese government policy documents (政策文件) with their
@@ -29,8 +33,15 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     )
 
 
+@asynccontextmanager
+async def _check_engine(app: FastAPI):
+    """Fail at start-up, with the reason, when the configured engine cannot be used."""
+    get_engine(get_settings())
+    yield
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_check_engine)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(search.router)
     app.include_router(documents.router)

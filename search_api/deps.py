@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import Depends
 
 from indexer.base import SearchEngine
-from indexer.engines import open_engine
+from zhengce.engines import open_engine
 from zhengce.settings import Settings, get_settings
 
 
 @lru_cache
 def _engine_for(settings: Settings) -> SearchEngine:
-    return open_engine(settings.engine, settings.index_dir)
+    return open_engine(settings)
 
 
 def get_engine(settings: Annotated[Settings, Depends(get_settings)]) -> SearchEngine:

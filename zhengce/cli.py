@@ -31,19 +31,33 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from crawler.raw_store import RawStore
-    from indexer.engines import open_engine
     from zhengce.pipeline import reindex
 
     settings = _settings(args)
     if not settings.raw_store_path.exists():
         print(f"no raw store at {settings.raw_store_path}: run `zhengce crawl` first", file=sys.stderr)
         return 2
+    engine = _engine_or_exit(settings)
     with RawStore(settings.raw_store_path) as store:
-        report = reindex(store, open_engine(settings.engine, settings.index_dir))
-    print(f"indexed {len(report.documents)} documents from {report.pages_seen} pages into {settings.engine}")
+        report = reindex(store, engine)
+    indexed = len(report.documents) - len(report.index_failures)
+    print(f"indexed {indexed} documents from {report.pages_seen} pages into {settings.engine}")
     for url, message in report.problems:
         print(f"  problem: {url}: {message}")
-    return 0
+    for doc_id, message in report.index_failures:
+        print(f"  not indexed: {doc_id}: {message}", file=sys.stderr)
+    return 1 if report.index_failures else 0
+
+
+def _engine_or_exit(settings: Settings):
+    """The configured engine, or a clear message and exit status 2 (unreachable cluster …)."""
+    from zhengce.engines import open_engine
+
+    try:
+        return open_engine(settings)
+    except (RuntimeError, ValueError) as exc:
+        print(f"zhengce: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -52,6 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from search_api.server import run
 
     settings = _settings(args)
+    _engine_or_exit(settings)
     os.environ["ZHENGCE_DATA_DIR"] = str(settings.data_dir)
     print(f"zhengce: http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/docs)", flush=True)
     run(args.host, args.port)

@@ -20,6 +20,7 @@ class AnalysisReport:
     documents: list[Document] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (url, message)
     pages_seen: int = 0
+    index_failures: list[tuple[str, str]] = field(default_factory=list)  # (document id, why)
 
 
 class _AttachmentTexts:
@@ -88,5 +89,6 @@ def _is_document_page(site: Site, raw: RawResponse) -> bool:
 
 def reindex(store: RawStore, engine: SearchEngine) -> AnalysisReport:
     report = analyze_store(store)
-    engine.replace_all(report.documents, count_hint=len(report.documents))
+    indexed = engine.replace_all(report.documents, count_hint=len(report.documents))
+    report.index_failures = indexed.failed
     return report

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-ENGINES = ("tantivy",)
+ENGINES = ("tantivy", "elasticsearch")
 
 
 @dataclass(frozen=True)
@@ -17,12 +17,23 @@ class Settings:
     interpretation_workdays: int = 3  # the timeliness rule: interpretations due within N working days
     # 公文种类 that need an interpretation when they carry a 文号; empty: analyzers.timeliness's list
     timeliness_types: tuple[str, ...] = ()
+    # Elasticsearch, when engine = "elasticsearch"
+    es_url: str = ""
+    es_api_key: str = ""
+    es_username: str = ""
+    es_password: str = ""
+    es_ca_certs: str = ""
+    es_index: str = "zhengce-documents"  # the alias; versioned indices are named after it
+    es_shards: int = 1
+    es_replicas: int = 1
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"ZHENGCE_ENGINE={self.engine!r} is not one of: {', '.join(ENGINES)}")
         if not 1 <= self.interpretation_workdays <= 30:
             raise ValueError("ZHENGCE_INTERPRETATION_WORKDAYS must be between 1 and 30")
+        if self.engine == "elasticsearch" and not self.es_url:
+            raise ValueError("ZHENGCE_ENGINE=elasticsearch needs ZHENGCE_ES_URL (e.g. https://es.example.gov.cn:9200)")
 
     @property
     def raw_store_path(self) -> Path:
@@ -43,6 +54,16 @@ class Settings:
             "engine": os.environ.get("ZHENGCE_ENGINE", "tantivy"),
             "user_agent": os.environ.get("ZHENGCE_USER_AGENT", ""),
             "interpretation_workdays": int(os.environ.get("ZHENGCE_INTERPRETATION_WORKDAYS", "3")),
+            **{
+                key: os.environ[f"ZHENGCE_{key.upper()}"]
+                for key in ("es_url", "es_api_key", "es_username", "es_password", "es_ca_certs", "es_index")
+                if os.environ.get(f"ZHENGCE_{key.upper()}")
+            },
+            **{
+                key: int(os.environ[f"ZHENGCE_{key.upper()}"])
+                for key in ("es_shards", "es_replicas")
+                if os.environ.get(f"ZHENGCE_{key.upper()}")
+            },
             "timeliness_types": tuple(
                 t.strip() for t in os.environ.get("ZHENGCE_TIMELINESS_TYPES", "").replace("，", ",").split(",") if t.strip()
             ),

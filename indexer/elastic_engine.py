@@ -1,0 +1,263 @@
+"""Elasticsearch, for deployments that outgrow one machine, behind the same search interface.
+
+No plugin: text fields receive zhengce's own token strings (indexer.fields) and a whitespace
+analyzer splits them, so segmentation is identical to tantivy's and works on any managed
+cluster. The query is the engine-neutral tree of indexer.query_tree rendered as DSL; facets
+are terms aggregations; snippets and highlights are zhengce's, from the stored original text.
+Each rebuild is a new versioned index; the alias moves to it atomically once it is complete.
+Supported clusters: Elasticsearch 8.x and 9.x (client 8.x, whose compatibility headers 9.x
+accepts)."""
+from __future__ import annotations
+
+import json
+import time
+from typing import Iterable, Iterator
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch.helpers import streaming_bulk
+
+from analyzers.model import Document
+from indexer.base import (
+    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion,
+)
+from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
+from indexer.query import QueryPlan, parse_query
+from indexer.query_tree import (
+    BoolNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
+)
+from indexer.ranking import group_interpretations
+from indexer.snippets import snippet, title_html
+
+SUPPORTED_MAJORS = (8, 9)
+FACET_SIZE = 50
+SCAN_BATCH = 1000
+BULK_CHUNK = 500
+SOURCE = ["source"]
+
+
+class EngineUnavailable(RuntimeError):
+    """The cluster cannot be used: unreachable, refused our credentials, or an unsupported version."""
+
+
+def mapping(shards: int, replicas: int) -> dict:
+    """Index settings and mappings: whitespace-split token fields, keywords, dates."""
+    tokens = {"type": "text", "analyzer": "zhengce_tokens", "norms": True}
+    properties: dict[str, dict] = {"id": {"type": "keyword"}}
+    properties.update({name: tokens for name in WORD_FIELDS})
+    properties.update({gram_field(name): {**tokens, "index_options": "positions"} for name in GRAM_FIELDS})
+    properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
+    properties["year"] = {"type": "integer"}
+    properties["published"] = {"type": "date"}
+    properties["source"] = {"type": "keyword", "index": False, "doc_values": False}
+    return {
+        "settings": {
+            "number_of_shards": shards,
+            "number_of_replicas": replicas,
+            # Tokens are already lower-cased by zhengce: split on whitespace, nothing else.
+            "analysis": {"analyzer": {"zhengce_tokens": {"type": "custom", "tokenizer": "whitespace"}}},
+        },
+        "mappings": {"dynamic": "strict", "properties": properties},
+    }
+
+
+def render(node: Node) -> dict:
+    """The engine-neutral query tree as Elasticsearch query DSL."""
+    if isinstance(node, TermNode):
+        return {"term": {node.field: {"value": node.value, "boost": node.boost}}}
+    if isinstance(node, PhraseNode):
+        return {"match_phrase": {node.field: {"query": " ".join(node.tokens), "slop": node.slop, "boost": node.boost}}}
+    if isinstance(node, DateRangeNode):
+        bounds = {}
+        if node.start:
+            bounds["gte"] = node.start.isoformat()
+        if node.end:
+            bounds["lt"] = node.end.isoformat()
+        return {"range": {node.field: bounds}}
+    if isinstance(node, MatchAll):
+        return {"match_all": {}}
+    if isinstance(node, MatchNone):
+        return {"match_none": {}}
+    assert isinstance(node, BoolNode)
+    clauses: dict[str, list] = {}
+    for key, children in (("must", node.must), ("should", node.should), ("must_not", node.must_not), ("filter", node.filter)):
+        if children:
+            clauses[key] = [render(child) for child in children]
+    if not node.must and not node.should and not node.filter:
+        clauses["must"] = [{"match_all": {}}]
+    if node.should and not node.must and not node.filter:
+        clauses["minimum_should_match"] = 1
+    return {"bool": clauses}
+
+
+def _action(index: str, prepared: PreparedDocument) -> dict:
+    body = {"id": prepared.id, **prepared.tokens, **prepared.keywords, "source": prepared.source}
+    if prepared.year:
+        body["year"] = prepared.year
+    if prepared.published:
+        body["published"] = prepared.published.isoformat()
+    return {"_index": index, "_id": prepared.id, "_source": body}
+
+
+class ElasticsearchEngine(SearchEngine):
+    def __init__(self, client: Elasticsearch, alias: str = "zhengce-documents", shards: int = 1, replicas: int = 1):
+        self.client = client
+        self.alias = alias
+        self.shards = shards
+        self.replicas = replicas
+
+    # ---- the cluster ----
+    def check(self) -> str:
+        """The cluster's version; EngineUnavailable with the reason when it cannot be used."""
+        try:
+            version = self.client.info()["version"]["number"]
+        except (TransportError, ApiError) as exc:
+            raise EngineUnavailable(f"Elasticsearch is not usable: {exc}") from exc
+        major = int(version.split(".")[0])
+        if major not in SUPPORTED_MAJORS:
+            raise EngineUnavailable(
+                f"Elasticsearch {version} is not supported; zhengce works with {' and '.join(f'{m}.x' for m in SUPPORTED_MAJORS)}"
+            )
+        return version
+
+    def _indices(self) -> list[str]:
+        try:
+            return list(self.client.indices.get_alias(name=self.alias))
+        except NotFoundError:
+            return []
+
+    # ---- building ----
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
+        index = f"{self.alias}-{time.time_ns()}"
+        body = mapping(self.shards, 0)
+        body["settings"]["refresh_interval"] = "-1"  # one refresh at the end is cheaper
+        self.client.indices.create(index=index, settings=body["settings"], mappings=body["mappings"])
+        report = IndexReport(indexed=0)
+        actions = (_action(index, p) for p in prepare_all(documents, count_hint))
+        for ok, item in streaming_bulk(
+            self.client, actions, chunk_size=BULK_CHUNK, max_retries=5, initial_backoff=1, max_backoff=30,
+            raise_on_error=False, raise_on_exception=False,
+        ):
+            if ok:
+                report.indexed += 1
+            else:
+                detail = item.get("index", item)
+                report.failed.append((str(detail.get("_id", "?")), json.dumps(detail.get("error", detail), ensure_ascii=False)[:500]))
+        self.client.indices.put_settings(
+            index=index, settings={"refresh_interval": None, "number_of_replicas": self.replicas}
+        )
+        self.client.indices.refresh(index=index)
+        old = self._indices()
+        # One request: searches see the old index or the new one, never neither, never half.
+        actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
+        actions.append({"add": {"index": index, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        for name in old:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        return report
+
+    # ---- reading ----
+    def _search(self, **body) -> dict | None:
+        try:
+            return self.client.search(index=self.alias, **body).body
+        except NotFoundError:  # no index yet
+            return None
+
+    @staticmethod
+    def _document(hit: dict) -> Document:
+        return Document.model_validate_json(hit["_source"]["source"])
+
+    def count(self) -> int:
+        try:
+            return self.client.count(index=self.alias)["count"]
+        except NotFoundError:
+            return 0
+
+    def get(self, doc_id: str) -> Document | None:
+        try:
+            found = self.client.get(index=self.alias, id=doc_id, source_includes=SOURCE)
+        except NotFoundError:
+            return None
+        return self._document(found.body)
+
+    @staticmethod
+    def _aggregations(fields: tuple[str, ...], size: int) -> dict:
+        return {name: {"terms": {"field": name, "size": size}} for name in fields}
+
+    @staticmethod
+    def _buckets(found: dict | None, name: str) -> list[FacetCount]:
+        buckets = (found or {}).get("aggregations", {}).get(name, {}).get("buckets", [])
+        values = [FacetCount(str(b["key"]), b["doc_count"]) for b in buckets]
+        if name == "year":
+            values.sort(key=lambda f: f.value, reverse=True)
+        return values
+
+    def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
+        if field not in COUNTABLE:
+            raise ValueError(f"{field!r} is not countable; use one of {COUNTABLE}")
+        dsl = render(search_node(parse_query(query.q), query))
+        found = self._search(query=dsl, size=0, aggs=self._aggregations((field,), size))
+        return self._buckets(found, field)
+
+    def documents(self, query: SearchQuery) -> Iterator[Document]:
+        dsl = render(search_node(parse_query(query.q), query))
+        after = None
+        while True:
+            page = self._search(
+                query=dsl, size=SCAN_BATCH, source=SOURCE, track_total_hits=False,
+                sort=[{"published": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+                **({"search_after": after} if after else {}),
+            )
+            hits = (page or {}).get("hits", {}).get("hits", [])
+            for hit in hits:
+                yield self._document(hit)
+            if len(hits) < SCAN_BATCH:
+                return
+            after = hits[-1]["sort"]
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        plan: QueryPlan = parse_query(query.q)
+        sort = (
+            [{"_score": "desc"}, {"published": {"order": "desc", "missing": "_last"}}]
+            if plan.has_text
+            else [{"published": {"order": "desc", "missing": "_last"}}]
+        )
+        found = self._search(
+            query=render(search_node(plan, query)), from_=query.offset, size=query.size, sort=sort,
+            source=SOURCE, track_total_hits=True, aggs=self._aggregations(FACETS, FACET_SIZE),
+        )
+        if found is None:
+            return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)
+        terms = plan.highlight_terms
+        hits = []
+        for hit in found["hits"]["hits"]:
+            document = self._document(hit)
+            hits.append(Hit(document, float(hit.get("_score") or 0.0), snippet(document, terms), title_html(document, terms)))
+        return SearchResult(
+            total=found["hits"]["total"]["value"],
+            hits=group_interpretations(hits),
+            facets={name: self._buckets(found, name) for name in FACETS},
+            plan=plan,
+        )
+
+    def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
+        suggestions: list[Suggestion] = []
+        for kind, node in completion_nodes(prefix):
+            found = self._search(query=render(node), size=size, source=SOURCE)
+            for hit in (found or {}).get("hits", {}).get("hits", []):
+                document = self._document(hit)
+                shown = document.doc_number if kind == "doc_number" else document.title
+                suggestions.append(Suggestion(kind, shown, document.id))
+        return suggestions[:size]
+
+
+def connect(url: str, api_key: str = "", username: str = "", password: str = "", ca_certs: str = "",
+            timeout: float = 30.0) -> Elasticsearch:
+    options: dict = {"request_timeout": timeout, "retry_on_timeout": True, "max_retries": 3}
+    if api_key:
+        options["api_key"] = api_key
+    elif username:
+        options["basic_auth"] = (username, password)
+    if ca_certs:
+        options["ca_certs"] = ca_certs
+    return Elasticsearch(url, **options)
+

@@ -1,0 +1,109 @@
+"""One conformance suite over the search interface: the same documents, queries and expected
+results, facets, snippets and suggestions, on every engine.
+
+tantivy runs in every `make test`. Elasticsearch runs when a cluster is given:
+ZHENGCE_ES_URL=https://… make test-es (ZHENGCE_ES_API_KEY or ZHENGCE_ES_USER/PASSWORD and
+ZHENGCE_ES_CA_CERTS as needed). The expectations are data (tests/data/conformance/
+expected.json); ZHENGCE_UPDATE_CONFORMANCE=1 rewrites them from tantivy after a deliberate
+change, to be reviewed in the diff."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from indexer.base import SearchQuery
+from indexer.tantivy_engine import TantivyEngine
+
+EXPECTED = Path(__file__).parent / "data" / "conformance" / "expected.json"
+ES_URL = os.environ.get("ZHENGCE_ES_URL", "")
+ENGINES = ["tantivy"] + (["elasticsearch"] if ES_URL else [])
+QUERIES = [
+    {"q": "政务公开"}, {"q": "泉港政办〔2018〕84号"}, {"q": "泉港政办2018-84"}, {"q": "低保"}, {"q": "涂岭镇"},
+    {"q": "务公开工"}, {"q": '"社会救助和社会福利"'}, {"q": "低保 -通知"}, {"q": "涂岭镇 OR 网络诈骗"},
+    {"q": "标题:低保"}, {"q": "单位:区卫计局"}, {"q": "领域:教育"}, {"q": "低保 发布:2018"}, {"q": "解读"},
+    {"q": "图解"}, {"q": "临时救助"}, {"q": "国发〔2018〕44号"}, {"q": ""}, {"q": "", "kind": "interpretation"},
+    {"q": "救助", "year": 2019}, {"q": "通知", "unit": "泉港区民政局"}, {"q": "不存在的词语组合"}, {"q": '"未闭合'},
+]
+# Queries whose first result is the one document they name, on any engine.
+FIRST = {"泉港政办〔2018〕84号", "泉港政办2018-84", "涂岭镇", "临时救助", "国发〔2018〕44号"}
+
+
+def key(params: dict) -> str:
+    return json.dumps(params, ensure_ascii=False, sort_keys=True)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request, data_dir, tmp_path_factory):
+    documents = list(TantivyEngine(data_dir / "index" / "tantivy").documents(SearchQuery()))
+    if request.param == "tantivy":
+        under_test = TantivyEngine(tmp_path_factory.mktemp("conformance"))
+        under_test.replace_all(documents)
+        yield under_test
+        return
+    from indexer.elastic_engine import ElasticsearchEngine, connect
+
+    client = connect(ES_URL, os.environ.get("ZHENGCE_ES_API_KEY", ""), os.environ.get("ZHENGCE_ES_USER", ""),
+                     os.environ.get("ZHENGCE_ES_PASSWORD", ""), os.environ.get("ZHENGCE_ES_CA_CERTS", ""))
+    under_test = ElasticsearchEngine(client, alias=f"zhengce-conformance-{uuid.uuid4().hex[:8]}", replicas=0)
+    under_test.check()
+    report = under_test.replace_all(documents)
+    assert report.failed == []
+    yield under_test
+    for index in under_test._indices():
+        client.indices.delete(index=index)
+
+
+def path(document) -> str:
+    """Documents by URL path: ids hash the full URL, and the sample site's port differs per run."""
+    return urlparse(document.url).path
+
+
+def observed(engine, params: dict) -> dict:
+    query = SearchQuery(size=100, **params)
+    result = engine.search(query)
+    flat = [h for hit in result.hits for h in (hit, *hit.related)]
+    return {
+        "total": result.total,
+        "paths": sorted(path(h.document) for h in flat),
+        "first": path(flat[0].document) if flat else None,
+        "first_snippet": flat[0].snippet if flat else None,
+        "facets": {name: [[f.value, f.count] for f in values] for name, values in result.facets.items()},
+        "scan": sorted(path(d) for d in engine.documents(query)),
+    }
+
+
+@pytest.fixture(scope="module")
+def expected(engine):
+    if os.environ.get("ZHENGCE_UPDATE_CONFORMANCE") and isinstance(engine, TantivyEngine):
+        EXPECTED.write_text(
+            json.dumps({key(p): observed(engine, p) for p in QUERIES}, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+    return json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=key)
+def test_same_results_facets_and_snippets(engine, expected, params):
+    want, got = expected[key(params)], observed(engine, params)
+    assert got["total"] == want["total"]
+    assert got["paths"] == want["paths"]
+    assert got["scan"] == want["scan"]
+    assert sorted(map(tuple, sum(got["facets"].values(), []))) == sorted(map(tuple, sum(want["facets"].values(), [])))
+    if params["q"] in FIRST:
+        assert got["first"] == want["first"]
+        assert got["first_snippet"] == want["first_snippet"]
+
+
+def test_get_count_counts_and_completion(engine, expected):
+    everything = expected[key({"q": ""})]
+    assert engine.count() == everything["total"]
+    first = next(iter(engine.documents(SearchQuery())))
+    assert engine.get(first.id) == first and engine.get("0000000000000000") is None
+    assert {(s.kind, s.text) for s in engine.complete("泉港政办")} >= {("doc_number", "泉港政办〔2018〕84号")}
+    units = {c.value: c.count for c in engine.term_counts("unit_role", SearchQuery())}
+    assert units["泉港区民政局|牵头"] >= 4

@@ -1,0 +1,136 @@
+"""Request-level tests of the Elasticsearch engine: the mapping, bulk loading, the alias swap,
+the query DSL and aggregations it sends, through the real client to a recording stand-in
+(tests/es_stub.py). These are NOT behaviour tests of Elasticsearch; those are the conformance
+suite, run against a real cluster with ZHENGCE_ES_URL=… make test-es."""
+from __future__ import annotations
+
+import pytest
+
+from analyzers.model import DocKind, Document, document_id
+from indexer.base import SearchQuery
+from indexer.elastic_engine import ElasticsearchEngine, EngineUnavailable, connect, render
+from indexer.fields import prepare
+from indexer.query import parse_query
+from indexer.query_tree import search_node
+from tests.es_stub import StubState, start_stub
+
+
+@pytest.fixture
+def stub():
+    state = StubState()
+    server, url = start_stub(state)
+    yield state, url
+    server.shutdown()
+
+
+def engine_for(url: str) -> ElasticsearchEngine:
+    return ElasticsearchEngine(connect(url, timeout=5), alias="zhengce-test", shards=2, replicas=1)
+
+
+def doc(n: int, title: str, body: str) -> Document:
+    url = f"http://example.gov.cn/t{n}.htm"
+    return Document(id=document_id(url), url=url, site="t", kind=DocKind.policy, title=title, body=body,
+                    doc_number=f"泉港政办〔2018〕{n}号", domains=["社会救助"], publisher="泉港区民政局")
+
+
+DOCS = [doc(84, "关于推进社会公益事业建设领域政府信息公开的通知", "社会救助和社会福利领域重点公开城乡低保。"),
+        doc(52, "关于提高城乡居民最低生活保障标准的通知", "城市居民最低生活保障标准提高到680元。")]
+
+
+def test_supported_versions_and_clear_errors(stub):
+    state, url = stub
+    assert engine_for(url).check() == "8.15.0"
+    state.version = "9.1.0"
+    assert engine_for(url).check() == "9.1.0"
+    state.version = "7.17.9"
+    with pytest.raises(EngineUnavailable, match="7.17.9 is not supported; zhengce works with 8.x and 9.x"):
+        engine_for(url).check()
+    with pytest.raises(EngineUnavailable, match="not usable"):
+        ElasticsearchEngine(connect("http://127.0.0.1:9", timeout=1)).check()
+
+
+def test_rebuild_maps_loads_and_swaps_the_alias_atomically(stub):
+    state, url = stub
+    engine = engine_for(url)
+    first = engine.replace_all(DOCS)
+    assert (first.indexed, first.failed) == (2, [])
+    created = [r for r in state.requests if r.method == "PUT" and r.path.count("/") == 1]
+    body = created[0].body
+    assert body["settings"]["number_of_shards"] == 2 and body["settings"]["refresh_interval"] == "-1"
+    assert body["settings"]["analysis"]["analyzer"]["zhengce_tokens"] == {"type": "custom", "tokenizer": "whitespace"}
+    properties = body["mappings"]["properties"]
+    assert body["mappings"]["dynamic"] == "strict"
+    assert properties["body"]["analyzer"] == properties["body_ng"]["analyzer"] == "zhengce_tokens"
+    assert properties["unit"] == {"type": "keyword"} and properties["published"] == {"type": "date"}
+    assert properties["source"]["index"] is False
+    # The bulk carries exactly the tokens tantivy gets: segmentation is the same on both engines.
+    bulk = state.of("PUT", "/_bulk")[0].body
+    sources = {line["id"]: line for line in bulk[1::2]}
+    assert sources[DOCS[0].id]["body"] == prepare(DOCS[0]).tokens["body"]
+    assert sources[DOCS[0].id]["body_ng"].startswith("社会 会救 救助")
+    settings = [r for r in state.requests if r.path.endswith("/_settings")][0].body
+    assert settings == {"refresh_interval": None, "number_of_replicas": 1}
+    new_index = created[0].path.strip("/")
+    assert state.of("POST", "/_aliases")[0].body == {"actions": [{"add": {"index": new_index, "alias": "zhengce-test"}}]}
+
+    engine.replace_all(DOCS[:1])
+    swap = state.of("POST", "/_aliases")[-1].body["actions"]
+    assert swap[0] == {"remove": {"index": new_index, "alias": "zhengce-test"}} and "add" in swap[1]
+    deleted = [r.path.strip("/") for r in state.requests if r.method == "DELETE"]
+    assert deleted == [new_index]  # the old index goes only after the alias moved
+
+
+def test_failed_documents_are_reported_and_throttling_retried(stub):
+    state, url = stub
+    state.reject_ids = {DOCS[1].id}
+    state.throttle_bulk_once = True
+    report = engine_for(url).replace_all(DOCS)
+    assert len(state.of("PUT", "/_bulk")) == 2  # 429, then the retry
+    assert report.indexed == 1
+    assert report.failed[0][0] == DOCS[1].id and "mapper_parsing_exception" in report.failed[0][1]
+
+
+def test_search_sends_the_shared_query_tree_with_filters_facets_and_sorting(stub):
+    state, url = stub
+    engine = engine_for(url)
+    engine.replace_all(DOCS)
+    query = SearchQuery(q='泉港政办〔2018〕84号 "社会救助" -草案', domain="社会救助", page=2, size=5)
+    engine.search(query)
+    sent = state.of("POST", "/zhengce-test/_search")[-1].body
+    assert sent["query"] == render(search_node(parse_query(query.q), query))
+    flat = str(sent["query"])
+    assert "'doc_number_key': {'value': '泉港政办2018-84', 'boost': 20.0}" in flat
+    assert "'body_ng': {'query': '社会 会救 救助'" in flat
+    assert sent["query"]["bool"]["filter"] == [{"term": {"domain": {"value": "社会救助", "boost": 1.0}}}]
+    assert "must_not" in sent["query"]["bool"]["must"][0]["bool"]
+    assert set(sent["aggs"]) == {"domain", "unit", "year", "type", "kind"}
+    assert sent["aggs"]["unit"] == {"terms": {"field": "unit", "size": 50}}
+    assert (sent["from"], sent["size"], sent["_source"]) == (5, 5, ["source"])
+    assert sent["sort"][0] == {"_score": "desc"} and "published" in sent["sort"][1]
+    assert sent["track_total_hits"] is True
+
+
+def test_responses_become_documents_with_zhengce_snippets(stub):
+    state, url = stub
+    engine = engine_for(url)
+    engine.replace_all(DOCS)
+    result = engine.search(SearchQuery(q="低保"))
+    assert result.total == 2
+    hit = next(h for h in result.hits if h.document.id == DOCS[0].id)
+    assert hit.document == DOCS[0]
+    assert "低保</em>" in hit.snippet
+    assert engine.get(DOCS[1].id) == DOCS[1]
+    assert engine.get("0000000000000000") is None
+    assert engine.count() == 2
+
+
+def test_date_ranges_and_scans_use_search_after(stub):
+    state, url = stub
+    engine = engine_for(url)
+    state.search_hits = [{"_id": f"{i:06d}", "_score": None, "sort": [0, f"{i:06d}"],
+                          "_source": {"source": DOCS[i % 2].model_dump_json()}} for i in range(1500)]
+    scanned = list(engine.documents(SearchQuery(q="发布:2018-01-01..2018-12-31")))
+    assert len(scanned) == 1500
+    first, second = state.of("POST", "/zhengce-test/_search")[-2:]
+    assert "search_after" not in first.body and second.body["search_after"] == [0, "000999"]
+    assert {"range": {"published": {"gte": "2018-01-01", "lt": "2019-01-01"}}} in first.body["query"]["bool"]["filter"]
