@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from analyzers.model import Document
 
@@ -11,6 +12,7 @@ SNIPPET_CHARS = 120
 _LEAD = 30  # characters of context before the first match
 
 
+@lru_cache(maxsize=256)
 def _pattern(terms: tuple[str, ...]) -> re.Pattern | None:
     terms = tuple(t for t in terms if t)
     if not terms:

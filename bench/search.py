@@ -1,0 +1,221 @@
+"""The embedded engine at scale: build an index of a realistic generated corpus, start the real
+API server, and drive /api/search with concurrent clients.
+
+Prints: index build time and docs/s, indexing throughput against the segmenter's own on the
+same text, index size, p50/p99 latency and requests/s of searches and of a trivial endpoint,
+their ratio, and the server's memory.
+
+Run: .venv/bin/python -m bench.search [--documents 100000] [--clients 8] [--requests 1600]"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+from analyzers.model import DocKind, Document
+from analyzers.segment import query_words, tokenizer
+from bench.corpus import DOMAINS, CorpusGenerator
+from indexer.tantivy_engine import TantivyEngine
+
+BRACKETS = [("〔", "〕"), ("[", "]"), ("（", "）"), ("【", "】")]
+TARGETS = {"p50_ms": 10, "p99_ms": 50, "ratio": 0.5, "rss_mb": 400, "throughput_ratio": 0.7}
+
+
+def segmenter_throughput(texts: list[str]) -> float:
+    """MB/s of the segmenter zhengce uses, one process, on these texts."""
+    tk = tokenizer()
+    size = sum(len(t.encode("utf-8")) for t in texts)
+    started = time.perf_counter()
+    for text in texts:
+        for _word in tk.cut(text, HMM=True):
+            pass
+    return size / (time.perf_counter() - started) / 1e6
+
+
+def queries(documents: list[Document], rng: random.Random, count: int) -> list[dict]:
+    """Realistic requests: words, phrases, 文号 in several spellings, facet filters."""
+    policies = [d for d in documents if d.kind is DocKind.policy and d.doc_number]
+    sample = rng.sample(documents, 2000)
+    words = sorted({w for d in sample[:300] for w in query_words(d.title) if len(w) >= 2})
+    made: list[dict] = []
+    while len(made) < count:
+        kind = rng.choice(["word", "words", "phrase", "number", "filtered", "title"])
+        if kind == "word":
+            made.append({"q": rng.choice(words)})
+        elif kind == "words":
+            made.append({"q": f"{rng.choice(words)} {rng.choice(words)}"})
+        elif kind == "phrase":
+            body = rng.choice(sample).body.replace("\n", "")
+            start = rng.randrange(max(1, len(body) - 10))
+            made.append({"q": f'"{body[start:start + rng.randint(4, 8)]}"'})
+        elif kind == "number":
+            number = rng.choice(policies).doc_number
+            opening, closing = rng.choice(BRACKETS)
+            made.append({"q": number.replace("〔", opening).replace("〕", closing)})
+        elif kind == "filtered":
+            filters = rng.choice([{"domain": rng.choice(DOMAINS)}, {"year": rng.randint(2012, 2024)},
+                                  {"unit": rng.choice(sample).publisher}])
+            made.append({"q": rng.choice(words), **filters})
+        else:
+            title = rng.choice(sample).title
+            made.append({"q": title[2 : 2 + rng.randint(4, 10)]})
+    return made
+
+
+def drive(port: int, paths: list[str], clients: int) -> tuple[list[float], float]:
+    """Send the paths from `clients` keep-alive connections at once; (latencies in ms, wall s)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    shares = [paths[i::clients] for i in range(clients)]
+
+    def client(share: list[str]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        for path in share:
+            started = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status}")
+            mine.append((time.perf_counter() - started) * 1000)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started
+
+
+def _family(pid: int) -> list[int]:
+    """The process and all its descendants (uvicorn's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    family, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        family.append(current)
+        queue.extend(children.get(current, []))
+    return family
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident, sum of each process's peak resident) of a server and its workers, in MB."""
+    rss = peak = 0.0
+    for member in _family(pid):
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{member}/status").read_text().splitlines() if ":" in line
+        )
+        rss += int(status["VmRSS"].split()[0]) / 1024
+        peak += int(status["VmHWM"].split()[0]) / 1024
+    return rss, peak
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def start_server(data: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/health")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"server did not start: {server.stderr.read().decode()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=1600)
+    parser.add_argument("--queries", type=int, default=400)
+    args = parser.parse_args()
+    rng = random.Random(11)
+
+    started = time.perf_counter()
+    documents = CorpusGenerator().documents(args.documents)
+    text_mb = sum(len(d.title.encode()) + len(d.body.encode()) for d in documents) / 1e6
+    print(f"corpus: {len(documents):,} documents, {text_mb:.0f} MB of text, generated in {time.perf_counter() - started:.0f} s")
+    sample = [f"{d.title}\n{d.body}" for d in rng.sample(documents, max(1, len(documents) // 20))]
+    segmenter_mb_s = segmenter_throughput(sample)
+    print(f"segmenter alone (one core, 5% sample): {segmenter_mb_s:.2f} MB/s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        started = time.perf_counter()
+        engine = TantivyEngine(data / "index" / "tantivy")
+        report = engine.replace_all(documents, count_hint=len(documents))
+        build_s = time.perf_counter() - started
+        index_mb = sum(f.stat().st_size for f in (data / "index").rglob("*") if f.is_file()) / 1e6
+        index_mb_s = text_mb / build_s
+        print(f"index build: {build_s:.0f} s, {report.indexed / build_s:,.0f} docs/s, {index_mb_s:.2f} MB/s "
+              f"on {os.cpu_count()} cores = {index_mb_s / segmenter_mb_s:.2f} × the segmenter alone; "
+              f"index {index_mb:,.0f} MB; failed {len(report.failed)}")
+        the_queries = queries(documents, rng, args.queries)
+        del documents, engine
+        port = 8700 + os.getpid() % 200
+        server = start_server(data, port)
+        try:
+            search_paths = [f"/api/search?{urllib.parse.urlencode(q)}" for q in the_queries]
+            drive(port, search_paths, 1)  # warm-up: every query once
+            paths = [search_paths[i % len(search_paths)] for i in range(args.requests)]
+            rng.shuffle(paths)
+            latencies, wall = drive(port, paths, args.clients)
+            trivial, trivial_wall = drive(port, ["/api/health"] * args.requests, args.clients)
+            rss, peak = memory_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    search_rps, trivial_rps = len(latencies) / wall, len(trivial) / trivial_wall
+    figures = {
+        "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
+        "ratio": search_rps / trivial_rps, "rss_mb": peak, "throughput_ratio": index_mb_s / segmenter_mb_s,
+    }
+    print(f"search, {args.clients} clients, {len(latencies)} requests over {len(the_queries)} queries: "
+          f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, {search_rps:.0f} requests/s")
+    print(f"trivial endpoint (/api/health): p50 {statistics.median(trivial):.1f} ms, {trivial_rps:.0f} requests/s; "
+          f"search/trivial = {figures['ratio']:.2f}")
+    print(f"server memory (all processes): {rss:.0f} MB resident, {peak:.0f} MB peak")
+    verdicts = {
+        "p50_ms": figures["p50_ms"] <= TARGETS["p50_ms"], "p99_ms": figures["p99_ms"] <= TARGETS["p99_ms"],
+        "ratio": figures["ratio"] >= TARGETS["ratio"], "rss_mb": figures["rss_mb"] <= TARGETS["rss_mb"],
+        "throughput_ratio": figures["throughput_ratio"] >= TARGETS["throughput_ratio"],
+    }
+    print("targets: " + ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in verdicts.items()))
+    print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
+
+
+if __name__ == "__main__":
+    main()
