@@ -107,5 +107,9 @@ class SearchEngine(ABC):
     def count(self) -> int: ...
 
     @abstractmethod
+    def generation(self) -> str:
+        """Which build of the index answers now; changes when replace_all switches."""
+
+    @abstractmethod
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
         """Titles and 文号 containing what has been typed so far."""

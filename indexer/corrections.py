@@ -3,7 +3,9 @@ query without the term that excludes everything. Only suggestions that find some
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
+import threading
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from analyzers.synonyms import synonym_table
 from indexer.base import SearchEngine, SearchQuery
@@ -13,19 +15,49 @@ MAX_SUGGESTIONS = 3
 VOCABULARY_SIZE = 50_000
 
 
-def _known_words(engine: SearchEngine) -> list[str]:
-    """Title words, most frequent first, and every synonym form."""
+@dataclass(frozen=True)
+class _Vocabulary:
+    words: tuple[str, ...]
+    by_char: dict[str, tuple[int, ...]]  # character → indexes of the words holding it
+
+    def near(self, term: str) -> list[str]:
+        """Words sharing enough characters with the term to be a slip of it: the few that
+        difflib then compares, instead of the whole vocabulary."""
+        shared = Counter(i for ch in set(term) for i in self.by_char.get(ch, ()))
+        needed = max(1, len(set(term)) - 1)
+        return [self.words[i] for i, n in shared.items() if n >= needed and abs(len(self.words[i]) - len(term)) <= 1]
+
+
+_cache: dict[int, tuple[str, _Vocabulary]] = {}
+_lock = threading.Lock()
+
+
+def _vocabulary(engine: SearchEngine) -> _Vocabulary:
+    """Title words and synonym forms, built once per index generation."""
+    generation = engine.generation()
+    with _lock:
+        cached = _cache.get(id(engine))
+        if cached and cached[0] == generation:
+            return cached[1]
     titles = [c.value for c in engine.term_counts("title_words", SearchQuery(), VOCABULARY_SIZE)]
-    return list(dict.fromkeys(titles + list(synonym_table())))
+    words = tuple(dict.fromkeys(titles + list(synonym_table())))
+    by_char: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        for ch in set(word):
+            by_char.setdefault(ch, []).append(i)
+    vocabulary = _Vocabulary(words, {ch: tuple(ids) for ch, ids in by_char.items()})
+    with _lock:
+        _cache[id(engine)] = (generation, vocabulary)
+    return vocabulary
 
 
 def did_you_mean(engine: SearchEngine, query: SearchQuery, plan: QueryPlan) -> list[str]:
     if not plan.has_text:
         return []
     candidates: list[str] = []
-    known = _known_words(engine)
+    vocabulary = _vocabulary(engine)
     for term in plan.positive:
-        for close in difflib.get_close_matches(term.text, known, n=3, cutoff=0.6):
+        for close in difflib.get_close_matches(term.text, vocabulary.near(term.text), n=3, cutoff=0.6):
             candidates.append(plan.text.replace(term.text, close, 1))
     if len(plan.groups) > 1:
         for term in plan.positive:

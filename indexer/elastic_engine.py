@@ -23,7 +23,7 @@ from indexer.base import (
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
 from indexer.query_tree import (
-    BoolNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
+    BoolNode, ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
 )
 from indexer.ranking import group_interpretations
 from indexer.snippets import snippet, title_html
@@ -66,6 +66,8 @@ def render(node: Node) -> dict:
         return {"term": {node.field: {"value": node.value, "boost": node.boost}}}
     if isinstance(node, PhraseNode):
         return {"match_phrase": {node.field: {"query": " ".join(node.tokens), "slop": node.slop, "boost": node.boost}}}
+    if isinstance(node, ConstantNode):
+        return {"constant_score": {"filter": render(node.child), "boost": node.score}}
     if isinstance(node, DateRangeNode):
         bounds = {}
         if node.start:
@@ -165,6 +167,9 @@ class ElasticsearchEngine(SearchEngine):
     @staticmethod
     def _document(hit: dict) -> Document:
         return Document.model_validate_json(hit["_source"]["source"])
+
+    def generation(self) -> str:
+        return ",".join(sorted(self._indices()))
 
     def count(self) -> int:
         try:

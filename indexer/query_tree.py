@@ -24,7 +24,8 @@ PROXIMITY_SLOP = 2  # steps over the sub-words indexed after a long word
 DOC_NUMBER_BOOST = 20.0
 # Which fields a term searches: (word fields, gram fields), by the term's field.
 SCOPES = {
-    None: (tuple(WORD_FIELDS), ("title", "meta", "body", "attachments")),
+    # Verbatim recall is promised for title, body and attachments; metadata has its own fields.
+    None: (tuple(WORD_FIELDS), ("title", "body", "attachments")),
     "title": (("title",), ("title",)),
     "doc_number": ((), ("number",)),
     "unit": ((), ("units",)),
@@ -50,6 +51,14 @@ class PhraseNode(Node):
     tokens: tuple[str, ...]
     slop: int = 0
     boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class ConstantNode(Node):
+    """Matches what its child matches, every match scoring the same."""
+
+    child: Node
+    score: float
 
 
 @dataclass(frozen=True)
@@ -82,13 +91,16 @@ def _any(nodes: list[Node]) -> Node:
 
 
 def verbatim(text: str, fields: tuple[str, ...]) -> Node | None:
+    """The text as a phrase of its bigrams. A verbatim match gets a fixed bonus instead of a
+    BM25 score: it is there for recall, words do the ranking, and it is cheaper to evaluate."""
     grams = tuple(query_bigrams(text))
     if not grams or not fields:
         return None
     return _any([
-        TermNode(gram_field(name), grams[0], GRAM_BOOST * WORD_FIELDS.get(name, 1.0))
-        if len(grams) == 1
-        else PhraseNode(gram_field(name), grams, 0, GRAM_BOOST * WORD_FIELDS.get(name, 1.0))
+        ConstantNode(
+            TermNode(gram_field(name), grams[0]) if len(grams) == 1 else PhraseNode(gram_field(name), grams),
+            GRAM_BOOST * WORD_FIELDS.get(name, 1.0),
+        )
         for name in fields
     ])
 

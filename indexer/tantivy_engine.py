@@ -26,7 +26,7 @@ from indexer.base import (
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
 from indexer.query_tree import (
-    DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
+    ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
 )
 from indexer.ranking import TIE_WINDOW, break_ties_by_recency, group_interpretations
 from indexer.snippets import snippet, title_html
@@ -125,6 +125,10 @@ class TantivyEngine(SearchEngine):
         index = self._open()
         return index.searcher().num_docs if index else 0
 
+    def generation(self) -> str:
+        self._open()
+        return self._current or ""
+
     def get(self, doc_id: str) -> Document | None:
         index = self._open()
         if index is None:
@@ -145,6 +149,8 @@ class TantivyEngine(SearchEngine):
         if isinstance(node, PhraseNode):
             phrase = Query.phrase_query(self.schema, node.field, list(node.tokens), slop=node.slop)
             return _boosted(phrase, node.boost)
+        if isinstance(node, ConstantNode):
+            return Query.const_score_query(self._render(node.child), node.score)
         if isinstance(node, DateRangeNode):
             return Query.range_query(
                 self.schema, node.field, tantivy.FieldType.Date,
