@@ -116,3 +116,23 @@ def test_api_says_how_it_understood_the_query(client):
     assert grouped["title"] == MINZHENG_2016 and len(grouped["related"]) == 2
     page = client.get("/", params={"q": "政务公凯"})
     assert "您是不是要找" in page.text and "政务公开" in page.text
+
+
+def test_response_cache_serves_repeats_and_forgets_on_rebuild(tmp_path):
+    from analyzers.model import DocKind, Document, document_id
+    from search_api.cache import ResponseCache
+
+    cache = ResponseCache(2)
+    cache.put(("g1", 1), b"a")
+    cache.put(("g1", 2), b"b")
+    assert cache.get(("g1", 1)) == b"a"
+    cache.put(("g1", 3), b"c")  # the least recently used entry, 2, goes
+    assert cache.get(("g1", 2)) is None and cache.get(("g1", 3)) == b"c"
+    assert ResponseCache(0).get(("g", 1)) is None
+
+    engine = TantivyEngine(tmp_path)
+    url = "http://a/1"
+    engine.replace_all([Document(id=document_id(url), url=url, site="t", kind=DocKind.policy, title="临时救助", body="临时救助")])
+    before = engine.generation()
+    engine.replace_all([Document(id=document_id(url), url=url, site="t", kind=DocKind.policy, title="医疗救助", body="医疗救助")])
+    assert engine.generation() != before  # a cached response of the old index is never served

@@ -17,6 +17,7 @@ class Settings:
     interpretation_workdays: int = 3  # the timeliness rule: interpretations due within N working days
     # 公文种类 that need an interpretation when they carry a 文号; empty: analyzers.timeliness's list
     timeliness_types: tuple[str, ...] = ()
+    response_cache: int = 2000  # recent search responses kept per worker; 0 turns the cache off
     # Elasticsearch, when engine = "elasticsearch"
     es_url: str = ""
     es_api_key: str = ""
@@ -61,7 +62,7 @@ class Settings:
             },
             **{
                 key: int(os.environ[f"ZHENGCE_{key.upper()}"])
-                for key in ("es_shards", "es_replicas")
+                for key in ("es_shards", "es_replicas", "response_cache")
                 if os.environ.get(f"ZHENGCE_{key.upper()}")
             },
             "timeliness_types": tuple(

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from search_api import services
-from search_api.deps import EngineDep
+from search_api.deps import CacheDep, EngineDep
 from search_api.params import SearchQueryDep
 from search_api.schemas import Health, SearchResponse, SuggestionOut
 
@@ -11,16 +11,21 @@ router = APIRouter(prefix="/api", tags=["search"])
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search policies, interpretations and notices")
-def search(query: SearchQueryDep, engine: EngineDep) -> Response:
+def search(query: SearchQueryDep, engine: EngineDep, cache: CacheDep) -> Response:
     """Full-text search over titles, 文号, bodies and attachment text, with facet counts for
     domain, unit, year, type (公文种类) and kind. Any 2+ character text that appears verbatim in
     a document finds it. Syntax: `"phrase"`, `-exclude`, `a OR b`, `标题:` `文号:` `单位:`
     `领域:`, `发布:2016-01-01..2016-12-31`; malformed syntax is read as plain words (see
     `notes`). Snippets and titles are HTML-escaped; query matches are wrapped in `<em>`.
     Interpretations found with their policy are nested under it in `related`."""
-    result = SearchResponse.from_result(services.search(engine, query), query.page, query.size)
-    # Serialized once here: returning the model would make FastAPI validate it all again.
-    return Response(result.model_dump_json(), media_type="application/json")
+    key = (engine.generation(), query)
+    body = cache.get(key)
+    if body is None:
+        result = SearchResponse.from_result(services.search(engine, query), query.page, query.size)
+        # Serialized once here: returning the model would make FastAPI validate it all again.
+        body = result.model_dump_json().encode("utf-8")
+        cache.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/suggest", response_model=list[SuggestionOut], summary="As-you-type completion")
