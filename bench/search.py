@@ -31,15 +31,19 @@ BRACKETS = [("〔", "〕"), ("[", "]"), ("（", "）"), ("【", "】")]
 TARGETS = {"p50_ms": 10, "p99_ms": 50, "ratio": 0.5, "rss_mb": 400, "throughput_ratio": 0.7}
 
 
-def segmenter_throughput(texts: list[str]) -> float:
-    """MB/s of the segmenter zhengce uses, one process, on these texts."""
+def segmenter_throughput(texts: list[str], runs: int = 2) -> float:
+    """MB/s of the segmenter zhengce uses, one process, on these texts: the best of a few runs,
+    so a busy moment of the machine does not flatter the ratio it is compared in."""
     tk = tokenizer()
     size = sum(len(t.encode("utf-8")) for t in texts)
-    started = time.perf_counter()
-    for text in texts:
-        for _word in tk.cut(text, HMM=True):
-            pass
-    return size / (time.perf_counter() - started) / 1e6
+    best = 0.0
+    for _ in range(runs):
+        started = time.perf_counter()
+        for text in texts:
+            for _word in tk.cut(text, HMM=True):
+                pass
+        best = max(best, size / (time.perf_counter() - started) / 1e6)
+    return best
 
 
 def queries(documents: list[Document], rng: random.Random, count: int) -> list[dict]:
@@ -170,9 +174,9 @@ def main() -> None:
     documents = CorpusGenerator().documents(args.documents)
     text_mb = sum(len(d.title.encode()) + len(d.body.encode()) for d in documents) / 1e6
     print(f"corpus: {len(documents):,} documents, {text_mb:.0f} MB of text, generated in {time.perf_counter() - started:.0f} s")
-    sample = [f"{d.title}\n{d.body}" for d in rng.sample(documents, max(1, len(documents) // 20))]
+    sample = [f"{d.title}\n{d.body}" for d in rng.sample(documents, max(1, len(documents) // 40))]
     segmenter_mb_s = segmenter_throughput(sample)
-    print(f"segmenter alone (one core, 5% sample): {segmenter_mb_s:.2f} MB/s")
+    print(f"segmenter alone (jieba_fast, one core, best of 2 runs on a 2.5% sample): {segmenter_mb_s:.2f} MB/s")
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)

@@ -48,7 +48,7 @@ def mapping(shards: int, replicas: int) -> dict:
     properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
     properties["year"] = {"type": "integer"}
     properties["published"] = {"type": "date"}
-    properties["source"] = {"type": "keyword", "index": False, "doc_values": False}
+    properties["source"] = {"type": "text", "index": False}  # kept in _source, never searched
     return {
         "settings": {
             "number_of_shards": shards,
