@@ -19,7 +19,7 @@ def _charsets(root: Path) -> dict[str, str]:
 
 
 class PortalHandler(SimpleHTTPRequestHandler):
-    index_pages = ("index.htm", "index.html")
+    index_pages = ("index.htm", "index.html")  # read by Python 3.12+; 3.11 tries both names itself
     extensions_map = {
         **SimpleHTTPRequestHandler.extensions_map,
         ".htm": "text/html",

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from openpyxl import load_workbook
 
 from search_api.exports import ROW_COLUMNS
