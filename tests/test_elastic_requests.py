@@ -134,3 +134,21 @@ def test_date_ranges_and_scans_use_search_after(stub):
     first, second = state.of("POST", "/zhengce-test/_search")[-2:]
     assert "search_after" not in first.body and second.body["search_after"] == [0, "000999"]
     assert {"range": {"published": {"gte": "2018-01-01", "lt": "2019-01-01"}}} in first.body["query"]["bool"]["filter"]
+
+
+def test_commands_stop_with_the_reason_when_the_cluster_cannot_be_used(tmp_path, stub):
+    import os
+    import subprocess
+    import sys
+
+    state, url = stub
+    state.version = "7.10.2"
+    for es_url, reason in (("http://127.0.0.1:9", "not usable"), (url, "7.10.2 is not supported")):
+        env = {**os.environ, "ZHENGCE_ENGINE": "elasticsearch", "ZHENGCE_ES_URL": es_url}
+        served = subprocess.run([sys.executable, "-m", "zhengce.cli", "--data-dir", str(tmp_path), "serve", "--port", "9"],
+                                capture_output=True, text=True, env=env, timeout=60)
+        assert served.returncode == 2 and reason in served.stderr
+    env = {**os.environ, "ZHENGCE_ENGINE": "elasticsearch"}
+    missing = subprocess.run([sys.executable, "-m", "zhengce.cli", "--data-dir", str(tmp_path), "serve"],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert missing.returncode == 2 and "needs ZHENGCE_ES_URL" in missing.stderr and "Traceback" not in missing.stderr

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from zhengce.settings import Settings
+from zhengce.settings import Settings, SettingsError
 
 SAMPLE_SITE = "quangang_sample"
 
@@ -137,7 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"zhengce: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ from pathlib import Path
 ENGINES = ("tantivy", "elasticsearch")
 
 
+class SettingsError(ValueError):
+    """A setting is missing or has a value zhengce cannot use."""
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -30,11 +34,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
-            raise ValueError(f"ZHENGCE_ENGINE={self.engine!r} is not one of: {', '.join(ENGINES)}")
+            raise SettingsError(f"ZHENGCE_ENGINE={self.engine!r} is not one of: {', '.join(ENGINES)}")
         if not 1 <= self.interpretation_workdays <= 30:
-            raise ValueError("ZHENGCE_INTERPRETATION_WORKDAYS must be between 1 and 30")
+            raise SettingsError("ZHENGCE_INTERPRETATION_WORKDAYS must be between 1 and 30")
         if self.engine == "elasticsearch" and not self.es_url:
-            raise ValueError("ZHENGCE_ENGINE=elasticsearch needs ZHENGCE_ES_URL (e.g. https://es.example.gov.cn:9200)")
+            raise SettingsError("ZHENGCE_ENGINE=elasticsearch needs ZHENGCE_ES_URL (e.g. https://es.example.gov.cn:9200)")
 
     @property
     def raw_store_path(self) -> Path:
