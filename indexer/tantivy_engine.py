@@ -82,7 +82,8 @@ class TantivyEngine(SearchEngine):
         self.schema = _schema()
         self._lock = threading.Lock()
         self._current: str | None = None
-        self._index: tantivy.Index | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._searcher_now: tantivy.Searcher | None = None
 
     # ---- building ----
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
@@ -109,31 +110,36 @@ class TantivyEngine(SearchEngine):
         return report
 
     # ---- reading ----
-    def _open(self) -> tantivy.Index | None:
+    def _searcher(self) -> tantivy.Searcher | None:
+        """The searcher of the current build, reused across searches (its document-store cache
+        with it). CURRENT is stat-ed on every call and read only when it was replaced."""
         pointer = self.root / "CURRENT"
         try:
-            name = pointer.read_text(encoding="utf-8").strip()
+            stat = pointer.stat()
         except FileNotFoundError:
             return None
+        stamp = (stat.st_ino, stat.st_mtime_ns)
         with self._lock:
-            if name != self._current:
-                self._index = tantivy.Index.open(str(self.root / name))
-                self._current = name
-            return self._index
+            if stamp != self._stamp:
+                name = pointer.read_text(encoding="utf-8").strip()
+                if name != self._current:
+                    self._searcher_now = tantivy.Index.open(str(self.root / name)).searcher()
+                    self._current = name
+                self._stamp = stamp
+            return self._searcher_now
 
     def count(self) -> int:
-        index = self._open()
-        return index.searcher().num_docs if index else 0
+        searcher = self._searcher()
+        return searcher.num_docs if searcher else 0
 
     def generation(self) -> str:
-        self._open()
+        self._searcher()
         return self._current or ""
 
     def get(self, doc_id: str) -> Document | None:
-        index = self._open()
-        if index is None:
+        searcher = self._searcher()
+        if searcher is None:
             return None
-        searcher = index.searcher()
         hits = searcher.search(Query.term_query(self.schema, "id", doc_id), limit=1).hits
         return self._document(searcher, hits[0][1]) if hits else None
 
@@ -189,17 +195,16 @@ class TantivyEngine(SearchEngine):
     def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
         if field not in COUNTABLE:
             raise ValueError(f"{field!r} is not countable; use one of {COUNTABLE}")
-        index = self._open()
-        if index is None:
+        searcher = self._searcher()
+        if searcher is None:
             return []
         plan = parse_query(query.q)
-        return self._counts(index.searcher(), self._full_query(plan, query), (field,), size)[field]
+        return self._counts(searcher, self._full_query(plan, query), (field,), size)[field]
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
-        index = self._open()
-        if index is None:
+        searcher = self._searcher()
+        if searcher is None:
             return
-        searcher = index.searcher()
         full = self._full_query(parse_query(query.q), query)
         offset = 0
         while True:
@@ -226,10 +231,9 @@ class TantivyEngine(SearchEngine):
 
     def search(self, query: SearchQuery) -> SearchResult:
         plan = parse_query(query.q)
-        index = self._open()
-        if index is None:
+        searcher = self._searcher()
+        if searcher is None:
             return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)
-        searcher = index.searcher()
         full = self._full_query(plan, query)
         total, page = self._ranked(searcher, full, query, by_score=plan.has_text)
         terms = plan.highlight_terms
@@ -245,10 +249,9 @@ class TantivyEngine(SearchEngine):
         )
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
-        index = self._open()
-        if index is None:
+        searcher = self._searcher()
+        if searcher is None:
             return []
-        searcher = index.searcher()
         suggestions: list[Suggestion] = []
         for kind, node in completion_nodes(prefix):
             for _score, address in searcher.search(self._render(node), limit=size).hits:
