@@ -96,6 +96,10 @@ class SearchEngine(ABC):
     def get(self, doc_id: str) -> Document | None: ...
 
     @abstractmethod
+    def total(self, query: SearchQuery) -> int:
+        """How many documents match: no ranking, facets or documents fetched."""
+
+    @abstractmethod
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         """Every document matching the query's words and filters (paging ignored), newest first."""
 

@@ -12,6 +12,7 @@ from indexer.base import SearchEngine, SearchQuery
 from indexer.query import QueryPlan
 
 MAX_SUGGESTIONS = 3
+MAX_CHECKED = 8  # candidate queries tried at most; each is one count
 VOCABULARY_SIZE = 50_000
 
 
@@ -63,8 +64,8 @@ def did_you_mean(engine: SearchEngine, query: SearchQuery, plan: QueryPlan) -> l
         for term in plan.positive:
             candidates.append(" ".join(plan.text.replace(term.text, " ", 1).split()))
     found = []
-    for candidate in dict.fromkeys(c for c in candidates if c and c != plan.text):
-        if engine.search(replace(query, q=candidate, page=1, size=1)).total:
+    for candidate in list(dict.fromkeys(c for c in candidates if c and c != plan.text))[:MAX_CHECKED]:
+        if engine.total(replace(query, q=candidate)):
             found.append(candidate)
         if len(found) == MAX_SUGGESTIONS:
             break

@@ -203,6 +203,12 @@ class ElasticsearchEngine(SearchEngine):
         found = self._search(query=dsl, size=0, aggs=self._aggregations((field,), size))
         return self._buckets(found, field)
 
+    def total(self, query: SearchQuery) -> int:
+        try:
+            return self.client.count(index=self.alias, query=render(search_node(parse_query(query.q), query)))["count"]
+        except NotFoundError:
+            return 0
+
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         dsl = render(search_node(parse_query(query.q), query))
         after = None

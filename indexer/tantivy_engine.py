@@ -201,6 +201,13 @@ class TantivyEngine(SearchEngine):
         plan = parse_query(query.q)
         return self._counts(searcher, self._full_query(plan, query), (field,), size)[field]
 
+    def total(self, query: SearchQuery) -> int:
+        searcher = self._searcher()
+        if searcher is None:
+            return 0
+        full = self._full_query(parse_query(query.q), query)
+        return searcher.search(full, limit=1, count=True).count or 0
+
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         searcher = self._searcher()
         if searcher is None:

@@ -152,3 +152,13 @@ def test_commands_stop_with_the_reason_when_the_cluster_cannot_be_used(tmp_path,
     missing = subprocess.run([sys.executable, "-m", "zhengce.cli", "--data-dir", str(tmp_path), "serve"],
                              capture_output=True, text=True, env=env, timeout=60)
     assert missing.returncode == 2 and "needs ZHENGCE_ES_URL" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_total_counts_with_the_same_query(stub):
+    state, url = stub
+    engine = engine_for(url)
+    engine.replace_all(DOCS)
+    query = SearchQuery(q="低保", year=2018)
+    assert engine.total(query) == 2
+    sent = [r for r in state.requests if r.path.endswith("/_count")][-1].body
+    assert sent["query"] == render(search_node(parse_query(query.q), query))
