@@ -82,6 +82,19 @@ class Suggestion:
     text: str
     doc_id: str | None = None
 
+    @classmethod
+    def of(cls, kind: str, document: Document) -> "Suggestion":
+        """A document found by completion, shown by its 文号 or its title."""
+        return cls(kind, document.doc_number if kind == "doc_number" else document.title, document.id)
+
+
+def facet_counts(name: str, buckets: list[tuple[object, int]]) -> list[FacetCount]:
+    """An engine's (value, count) buckets as facet counts; years newest first, others by count."""
+    counts = [FacetCount(str(int(v)) if name == "year" else str(v), n) for v, n in buckets]
+    if name == "year":
+        counts.sort(key=lambda f: f.value, reverse=True)
+    return counts
+
 
 class SearchEngine(ABC):
     @abstractmethod

@@ -18,7 +18,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion,
+    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
@@ -191,10 +191,7 @@ class ElasticsearchEngine(SearchEngine):
     @staticmethod
     def _buckets(found: dict | None, name: str) -> list[FacetCount]:
         buckets = (found or {}).get("aggregations", {}).get(name, {}).get("buckets", [])
-        values = [FacetCount(str(b["key"]), b["doc_count"]) for b in buckets]
-        if name == "year":
-            values.sort(key=lambda f: f.value, reverse=True)
-        return values
+        return facet_counts(name, [(b["key"], b["doc_count"]) for b in buckets])
 
     def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
         if field not in COUNTABLE:
@@ -255,9 +252,7 @@ class ElasticsearchEngine(SearchEngine):
         for kind, node in completion_nodes(prefix):
             found = self._search(query=render(node), size=size, source=SOURCE)
             for hit in (found or {}).get("hits", {}).get("hits", []):
-                document = self._document(hit)
-                shown = document.doc_number if kind == "doc_number" else document.title
-                suggestions.append(Suggestion(kind, shown, document.id))
+                suggestions.append(Suggestion.of(kind, self._document(hit)))
         return suggestions[:size]
 
 

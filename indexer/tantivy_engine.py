@@ -3,9 +3,9 @@
 Text fields get zhengce's own tokens (indexer.fields: jieba words for ranking, character
 bigrams for verbatim recall) as whitespace-separated strings, so segmentation is exactly the
 analyzers' and the same as Elasticsearch's. Filters and facets use raw keyword fast fields
-and tantivy's aggregations. Every rebuild goes to a new
-directory and CURRENT is switched by an atomic rename, so a running server never sees a
-half-built index and picks up the new one at its next search."""
+and tantivy's aggregations. Every rebuild goes to a new directory and CURRENT is switched by
+an atomic rename, so a running server never sees a half-built index and picks up the new one
+at its next search."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,7 @@ from tantivy import Occur, Query
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion,
+    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
@@ -186,10 +186,7 @@ class TantivyEngine(SearchEngine):
         counts = {}
         for name in fields:
             buckets = result.get(name, {}).get("buckets", [])
-            values = [FacetCount(str(int(b["key"]) if name == "year" else b["key"]), b["doc_count"]) for b in buckets]
-            if name == "year":
-                values.sort(key=lambda f: f.value, reverse=True)
-            counts[name] = values
+            counts[name] = facet_counts(name, [(b["key"], b["doc_count"]) for b in buckets])
         return counts
 
     def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
@@ -262,7 +259,5 @@ class TantivyEngine(SearchEngine):
         suggestions: list[Suggestion] = []
         for kind, node in completion_nodes(prefix):
             for _score, address in searcher.search(self._render(node), limit=size).hits:
-                document = self._document(searcher, address)
-                shown = document.doc_number if kind == "doc_number" else document.title
-                suggestions.append(Suggestion(kind, shown, document.id))
+                suggestions.append(Suggestion.of(kind, self._document(searcher, address)))
         return suggestions[:size]
