@@ -119,6 +119,16 @@ def _interpretation_form(title: str, column_name: str, source: str, body: Tag, t
     return "文字解读"
 
 
+_INTERPRETATION_TITLE = re.compile(r"解读|图解|问答|答记者问|一图读懂|访谈")
+
+
+def _kind_from_content(title: str, doc_number: str) -> DocKind:
+    """An interpretation names itself in its title; a policy carries a 文号; the rest are notices."""
+    if _INTERPRETATION_TITLE.search(title) or _FORM_IN_TITLE.match(title):
+        return DocKind.interpretation
+    return DocKind.policy if doc_number else DocKind.notice
+
+
 def _doc_number_line(body: str) -> str:
     """A 文号 printed on a line of its own under the title (国发〔2018〕44号), not one quoted in a
     sentence, which would be another document's."""
@@ -181,8 +191,11 @@ def analyze_page(
         problems.append(f"成文日期无法识别：{table['written_date']!r}")
 
     column = site.column_for(url)
-    kind = DocKind(column.kind) if column else DocKind.policy
     doc_number = table.get("doc_number", "")
+    if column is not None:
+        kind = DocKind(column.kind)
+    else:  # a page outside the template's columns: judge it by what it says
+        kind = _kind_from_content(title, doc_number or _doc_number_line(body))
     if not doc_number and kind is not DocKind.interpretation:
         doc_number = _doc_number_line(body)
     publisher = default_registry().canonical(

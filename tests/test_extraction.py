@@ -255,3 +255,16 @@ def test_domains_from_the_site_else_from_the_classifier():
     classify = default_classifier().classify
     assert classify("关于做好2019年大气污染防治工作的通知", "扬尘污染管控") == ["环境保护"]
     assert classify("关于召开会议的通知", "请准时参加。") == []
+
+
+@pytest.mark.parametrize(
+    ("title", "first_line", "kind"),
+    [("《泉港区低保实施办法》政策解读", "近日出台了办法。", DocKind.interpretation),
+     ("图解：低保提标", "一图读懂。", DocKind.interpretation),
+     ("泉港区人民政府关于印发低保办法的通知", "泉港政〔2020〕3号", DocKind.policy),
+     ("关于开展防汛演练的公告", "定于下周开展演练。", DocKind.notice)],
+)
+def test_kind_of_a_page_outside_the_template_columns(title, first_line, kind):
+    html = f"<h1 class='article_title'>{title}</h1><div class='TRS_Editor'><p>{first_line}</p><p>正文。</p></div>"
+    doc = analyze_page(SITE, SITE.base_url + "other/202001/t20200101_7.htm", html, None, lambda u: None).document
+    assert doc.kind is kind
