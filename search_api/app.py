@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from search_api.deps import get_engine
+from search_api.deps import _engine_for
 from search_api.routers import documents, reports, search, units
 from zhengce.settings import get_settings
 from ui import pages
@@ -36,7 +36,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 @asynccontextmanager
 async def _check_engine(app: FastAPI):
     """Fail at start-up, with the reason, when the configured engine cannot be used."""
-    get_engine(get_settings())
+    _engine_for(get_settings())
     yield
 
 

@@ -11,7 +11,7 @@ from indexer.base import MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SearchQuery
 from indexer.query import MAX_QUERY_CHARS
 
 
-def search_query(
+async def search_query(  # async: validation only, no thread-pool hand-off (see deps)
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="words, a phrase or a 文号")] = "",
     domain: Annotated[str | None, Query(max_length=100, description="主题分类 / 领域")] = None,
     unit: Annotated[str | None, Query(max_length=100, description="发布机构 or 责任单位; aliases such as 区卫计局 work")] = None,
