@@ -61,12 +61,6 @@ def _vector(doc: Document) -> Counter:
     return Counter(words)
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(weight * b.get(word, 0.0) for word, weight in a.items())
-    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
-    return dot / norm if norm else 0.0
-
-
 @dataclass
 class _Evidence:
     policy: Document
@@ -75,19 +69,22 @@ class _Evidence:
 
 
 class _Similarity:
-    """TF-IDF cosine between interpretations and policies, computed only when needed."""
+    """TF-IDF cosine between interpretations and policies; each document's weights and norm are
+    computed once, not once per pair compared."""
 
     def __init__(self, documents: list[Document]):
-        self.counts = {doc.id: _vector(doc) for doc in documents}
-        frequency = Counter(word for vector in self.counts.values() for word in vector)
-        total = len(documents)
-        self.idf = {word: math.log((1 + total) / (1 + df)) + 1 for word, df in frequency.items()}
-
-    def weights(self, doc: Document) -> dict[str, float]:
-        return {w: (1 + math.log(c)) * self.idf[w] for w, c in self.counts[doc.id].items()}
+        counts = {doc.id: _vector(doc) for doc in documents}
+        frequency = Counter(word for vector in counts.values() for word in vector)
+        idf = {word: math.log((1 + len(documents)) / (1 + df)) + 1 for word, df in frequency.items()}
+        self.weights = {
+            doc_id: {w: (1 + math.log(c)) * idf[w] for w, c in vector.items()} for doc_id, vector in counts.items()
+        }
+        self.norms = {doc_id: math.sqrt(sum(x * x for x in ws.values())) for doc_id, ws in self.weights.items()}
 
     def score(self, a: Document, b: Document) -> float:
-        return _cosine(self.weights(a), self.weights(b))
+        mine, theirs = self.weights[a.id], self.weights[b.id]
+        norm = self.norms[a.id] * self.norms[b.id]
+        return sum(x * theirs.get(w, 0.0) for w, x in mine.items()) / norm if norm else 0.0
 
 
 def _published_in_order(policy: Document, interpretation: Document, window: timedelta | None) -> bool:
