@@ -3,24 +3,22 @@
 itself escaped and marked (indexer.snippets) are inserted as HTML."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import Query
-
 from analyzers.model import KIND_LABELS, DocKind, LinkMethod, UnitRole
 from analyzers.timeliness import STATUS_LABELS
+from indexer.base import SearchQuery
+from search_api import services
 from search_api.deps import EngineDep, SettingsDep
 from search_api.params import SearchQueryDep
-from search_api import services
 from search_api.services import timeliness_report, unit_detail, units_overview
 
 HERE = Path(__file__).parent
@@ -72,8 +70,7 @@ def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
         {
             "query": query,
             "result": result,
-            "hits": [(h, Markup(h.title_html), Markup(h.snippet)) for h in result.hits],
-            "marked": lambda html: Markup(html),  # zhengce's own escaped-and-marked snippets only
+            "marked": Markup,  # only for zhengce's own escaped-and-marked titles and snippets
             "facet_titles": FACET_TITLES,
             "kind_names": KIND_NAMES,
             "pages": pages,
@@ -121,7 +118,7 @@ def timeliness_page(
             "unit": unit or "",
             "date_from": date_from or "",
             "date_to": date_to or "",
-            "units": [u.name for u in units_overview(engine) if u.issued],
+            "units": sorted(c.value for c in engine.term_counts("publisher", SearchQuery())),
             "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
             "link_methods": {m.value: label for m, label in LINK_METHODS.items()},
             "download": lambda fmt: "/api/reports/timeliness?" + urlencode({**params, "format": fmt}),
