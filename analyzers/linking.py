@@ -138,7 +138,7 @@ def _form_rank(link: InterpretationLink) -> tuple[int, str]:
 
 
 def link_interpretations(documents: list[Document]) -> list[Document]:
-    by_url = {doc.url: doc for doc in documents}
+    by_url = {url: doc for doc in documents for url in {doc.url, *doc.urls}}
     policies = [doc for doc in documents if doc.kind is DocKind.policy]
     interpretations = [doc for doc in documents if doc.kind is DocKind.interpretation]
     explicit: dict[str, list[_Evidence]] = {doc.id: [] for doc in interpretations}

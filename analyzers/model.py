@@ -67,9 +67,29 @@ class InterpretationLink(BaseModel):
     confidence: float = Field(1.0, ge=0, le=1, description="1.0 for explicit links")
 
 
+class Validity(BaseModel):
+    """Whether a document is still in force, and the words that say so."""
+
+    status: str = Field(description="有效, 失效, 废止 or 已修订")
+    statement: str = Field("", description="the sentence or table cell that says so")
+    by: str = Field("", description="文号 or 《title》 of the document that repealed or revised it")
+    valid_until: date | None = Field(None, description="end of a stated 有效期")
+
+
+class Version(BaseModel):
+    """An earlier text of a page that has since changed; the document holds the newest."""
+
+    number: int = Field(description="1 for the first text fetched")
+    fetched_at: datetime | None = None
+    content_hash: str
+    title: str
+    body: str
+
+
 class Document(BaseModel):
     id: str
-    url: str
+    url: str = Field(description="the canonical URL; the document's id derives from it")
+    urls: list[str] = Field(default_factory=list, description="every URL the document was found at")
     site: str
     kind: DocKind
     title: str
@@ -80,6 +100,8 @@ class Document(BaseModel):
     published_at: datetime | None = Field(None, description="发布日期 with time when the page gives one")
     domains: list[str] = Field(default_factory=list, description="主题分类, most specific last")
     doc_type: str = Field("", description="公文种类: 通知, 意见, 办法 …")
+    source: str = Field("", description="来源, where the site says the text comes from")
+    column: str = Field("", description="the site column the document was found in (政策文件, 政策解读 …)")
     interpretation_form: str = Field("", description="for an interpretation: 文字解读, 图解 …")
     units: list[UnitRole] = Field(default_factory=list)
     body: str = ""
@@ -92,6 +114,13 @@ class Document(BaseModel):
     )
     content_hash: str = ""
     fetched_at: datetime | None = None
+    validity: Validity | None = None
+    repeals: list[str] = Field(
+        default_factory=list, description="《title》 or 文号 of documents this one declares repealed (废止)"
+    )
+    revises: list[str] = Field(default_factory=list, description="《title》 or 文号 of documents this one revises")
+    withdrawn_at: datetime | None = Field(None, description="when the page was found gone (HTTP 404/410)")
+    versions: list[Version] = Field(default_factory=list, description="earlier texts of the page, oldest first")
 
     @property
     def year(self) -> int | None:

@@ -17,10 +17,12 @@ from analyzers.doc_type import doc_type_from_title
 from analyzers.domains import document_domains
 from analyzers.html_text import element_text, inline_text, label_key, parse_html
 from analyzers.model import INTERPRETATION_FORMS, Attachment, DocKind, Document, InterpretationLink, document_id
+from analyzers.readable import main_content
 from analyzers.signature import signature
 from analyzers.unit_registry import default_registry
 from analyzers.units import extract_units
-from sites import Site
+from analyzers.validity import own_validity, repeals_and_revisions
+from sites import PageRules, Site
 
 _FORM_IN_TITLE = re.compile(
     r"^[【\[]?(" + "|".join(INTERPRETATION_FORMS) + r"|一图读懂|视频|访谈)[】\]：:]?"
@@ -43,9 +45,28 @@ class PageResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _meta(soup: BeautifulSoup, name: str) -> str:
-    tag = soup.find("meta", attrs={"name": name})
-    return (tag.get("content") or "").strip() if tag else ""
+def _meta_fields(soup: BeautifulSoup, names: dict[str, str]) -> dict[str, str]:
+    """<meta name=… content=…> → document fields; names compared case-insensitively, as sites vary."""
+    wanted = {name.lower(): target for name, target in names.items()}
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta", attrs={"name": True}):
+        target = wanted.get(str(tag["name"]).lower())
+        content = (tag.get("content") or "").strip()
+        if target and content and target not in found:
+            found[target] = content
+    return found
+
+
+def page_fields(soup: BeautifulSoup, rules: PageRules, listing: dict[str, str]) -> dict[str, str]:
+    """Field values from what the list said of the page, its meta tags and its metadata table;
+    the table, which readers see, wins over meta tags, which win over the list."""
+    table = _table_fields(soup.select_one(rules.meta_table) if rules.meta_table else None, rules.labels)
+    return {**listing, **_meta_fields(soup, rules.meta), **table}
+
+
+def _canonical(soup: BeautifulSoup, url: str) -> str:
+    link = soup.find("link", rel="canonical", href=True)
+    return urldefrag(urljoin(url, link["href"].strip()))[0] if link and link["href"].strip() else url
 
 
 def _table_fields(table: Tag | None, labels: dict[str, str]) -> dict[str, str]:
@@ -145,19 +166,21 @@ def analyze_page(
     html: str,
     fetched_at: datetime | None,
     read_attachment: AttachmentReader,
+    listing: dict[str, str] | None = None,
+    referer: str = "",
 ) -> PageResult:
+    """`listing`: fields a JSON list API gave for this page; `referer`: the page that linked to it."""
     problems: list[str] = []
     soup = parse_html(html)
     rules = site.page
-    table = _table_fields(soup.select_one(rules.meta_table) if rules.meta_table else None, rules.labels)
+    fields = page_fields(soup, rules, listing or {})
 
     title = (
-        inline_text(soup.select_one(rules.title))
-        or table.get("title", "")
-        or _meta(soup, "ArticleTitle")
-        or inline_text(soup.title).split("-")[0].strip()
+        (inline_text(soup.select_one(rules.title)) if rules.title else "")
+        or fields.get("title", "")
+        or inline_text(soup.title).split("-")[0].split("_")[0].strip()
     )
-    body_element = soup.select_one(rules.body)
+    body_element = soup.select_one(rules.body) if rules.body else main_content(html)
     if body_element is None:
         return PageResult(None, [f"正文区域 {rules.body} 未找到，未建立文档"])
     interpretations = _interpretation_links(url, soup.select_one(rules.interpretations) if rules.interpretations else None)
@@ -179,45 +202,49 @@ def analyze_page(
         else:
             attachments.append(Attachment(name=name, url=att_url, text=extracted.text, error=extracted.error))
 
-    published_text = table.get("published_at", "")
+    published_text = fields.get("published_at", "")
     if rules.published:
         published_text = inline_text(soup.select_one(rules.published)) or published_text
-    published_at = find_datetime(published_text) or find_datetime(_meta(soup, "PubDate"))
+    published_at = find_datetime(published_text) or find_datetime(fields.get("published_at", ""))
     if published_at is None:
         problems.append(f"发布日期无法识别：{published_text!r}")
     signed_by, signed_on = signature(body)
-    written_date = find_date(table.get("written_date", ""))
-    if table.get("written_date") and written_date is None:
-        problems.append(f"成文日期无法识别：{table['written_date']!r}")
+    written_date = find_date(fields.get("written_date", ""))
+    if fields.get("written_date") and written_date is None:
+        problems.append(f"成文日期无法识别：{fields['written_date']!r}")
 
-    column = site.column_for(url)
-    doc_number = table.get("doc_number", "")
+    column = site.column_for(url) or (site.column_for(referer) if referer else None)
+    doc_number = fields.get("doc_number", "")
     if column is not None:
         kind = DocKind(column.kind)
     else:  # a page outside the template's columns: judge it by what it says
         kind = _kind_from_content(title, doc_number or _doc_number_line(body))
     if not doc_number and kind is not DocKind.interpretation:
         doc_number = _doc_number_line(body)
-    publisher = default_registry().canonical(
-        table.get("publisher", "") or _meta(soup, "ContentSource") or signed_by
-    )
+    publisher = default_registry().canonical(fields.get("publisher", "") or signed_by)
     interpretation_form = ""
     if kind is DocKind.interpretation:
-        interpretation_form = _interpretation_form(title, _meta(soup, "ColumnName"), publisher, body_element, body)
+        column_name = fields.get("column_name", "") or (column.name if column else "")
+        interpretation_form = _interpretation_form(title, column_name, publisher, body_element, body)
+    repeals, revises = repeals_and_revisions(body)
+    canonical = _canonical(soup, url)
 
     document = Document(
-        id=document_id(url),
-        url=url,
+        id=document_id(canonical),
+        url=canonical,
+        urls=sorted({url, canonical}),
         site=site.name,
         kind=kind,
         title=title,
         doc_number=doc_number,
-        index_number=table.get("index_number", ""),
+        index_number=fields.get("index_number", ""),
         publisher=publisher,
         written_date=written_date or signed_on,
         published_at=published_at,
-        domains=document_domains(table.get("domains", ""), title, body),
-        doc_type=table.get("doc_type", "") or (doc_type_from_title(title) if kind is not DocKind.interpretation else ""),
+        domains=document_domains(fields.get("domains", ""), title, body),
+        doc_type=fields.get("doc_type", "") or (doc_type_from_title(title) if kind is not DocKind.interpretation else ""),
+        source=fields.get("source", ""),
+        column=column.name if column else "",
         interpretation_form=interpretation_form,
         units=extract_units(body),
         body=body,
@@ -226,5 +253,8 @@ def analyze_page(
         interprets=interprets,
         content_hash=hashlib.sha1(f"{title}\n{body}".encode("utf-8")).hexdigest(),
         fetched_at=fetched_at,
+        validity=own_validity(fields.get("validity", ""), title, body),
+        repeals=repeals,
+        revises=revises,
     )
     return PageResult(document, problems)

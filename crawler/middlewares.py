@@ -1,40 +1,141 @@
-"""Downloader middleware that commits every response to the raw store before any parsing.
+"""Scrapy middlewares: where crawling policy lives, so the spider stays a list of links.
 
-Placed next to the downloader (order 950), it sees each hop as the server sent it: redirects,
-404s and 500s included, so a withdrawn page is on record too."""
+Downloader side, in the order a response passes them (Scrapy calls process_response from the
+highest order number down):
+  600 RedirectMiddleware (Scrapy's)  follows 3xx, so what reaches us is the final page
+  590 HttpCompressionMiddleware      the stored bytes are the entity, not gzip
+  585 IncrementalMiddleware          skips pages the raw store has fresh; conditional requests
+  580 RawStoreMiddleware             commits the response before anything parses it
+  ~   BackoffMiddleware (process_request, 50)  waits before a retry, longer each time
+Spider side: CrawlErrorMiddleware puts a callback's exception in the store's error log."""
 from __future__ import annotations
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from datetime import datetime, timezone
 
-from crawler.raw_store import RawStore
+from scrapy.http import Request, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.task import deferLater
+
+from crawler.raw_store import Outcome, RawResponse
+
+REPLAYED = "zhengce:replayed"  # a response read back from the raw store, not fetched
+
+
+def _replay(request: Request, stored: RawResponse) -> Response:
+    headers = {name: values for name, values in stored.headers.items() if name != "content-encoding"}
+    cls = responsetypes.from_args(headers=headers, url=stored.final_url, body=stored.body)
+    return cls(url=stored.final_url, status=stored.status, headers=headers, body=stored.body,
+               request=request, flags=[REPLAYED])
+
+
+class IncrementalMiddleware:
+    """A page checked within its site's revisit period is read back from the raw store instead of
+    fetched (its links are still followed: that is how a killed crawl resumes where it stopped).
+    An older page is asked for conditionally (If-None-Match / If-Modified-Since); a 304 is
+    answered with the stored version."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.recheck = crawler.settings.getbool("ZHENGCE_RECHECK")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request):
+        spider = self.crawler.spider
+        visit = spider.store.visit(request.url)
+        if visit is None or not visit.complete:
+            return None
+        site = spider.site
+        period = site.revisit.lists if spider.is_list_request(request) else site.revisit.details
+        age = datetime.now(timezone.utc) - visit.last_checked
+        if not self.recheck and age < period:
+            stored = spider.store.latest(request.url)
+            if stored is not None:
+                self.crawler.stats.inc_value("zhengce/skipped")
+                return _replay(request, stored)
+        if visit.last_status == 200:
+            if visit.etag:
+                request.headers["If-None-Match"] = visit.etag
+            if visit.last_modified:
+                request.headers["If-Modified-Since"] = visit.last_modified
+        return None
+
+    def process_response(self, request: Request, response: Response):
+        if response.status != 304 or REPLAYED in response.flags:
+            return response
+        store = self.crawler.spider.store
+        stored = store.latest(request.url)
+        if stored is None:  # a 304 for a page we never had: ask again, plainly
+            return request.replace(headers={k: v for k, v in request.headers.items()
+                                            if k.lower() not in (b"if-none-match", b"if-modified-since")},
+                                   dont_filter=True)
+        store.touch(request.url)
+        self.crawler.stats.inc_value(f"zhengce/{Outcome.unchanged.value}")
+        return _replay(request, stored)
 
 
 class RawStoreMiddleware:
-    def __init__(self, store: RawStore, crawler):
-        self.store = store
+    """Commits every fetched response to the raw store: URL asked for, final URL after redirects,
+    status, headers, bytes, time, and the page that linked to it."""
+
+    def __init__(self, crawler):
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        path = crawler.settings.get("ZHENGCE_RAW_STORE")
-        if not path:
-            raise NotConfigured("ZHENGCE_RAW_STORE is not set")
-        middleware = cls(RawStore(path), crawler)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
+        return cls(crawler)
 
-    def process_response(self, request, response):
+    def process_response(self, request: Request, response: Response):
+        if REPLAYED in response.flags:
+            return response
+        spider = self.crawler.spider
         headers = {
             name.decode("latin-1"): [v.decode("latin-1") for v in values]
             for name, values in response.headers.items()
         }
-        location = response.headers.get("Location")
-        final_url = response.urljoin(location.decode("latin-1")) if location else response.url
-        self.store.put(self.crawler.spider.site.name, request.url, final_url, response.status, headers, response.body)
-        self.crawler.stats.inc_value("zhengce/stored")
-        self.crawler.stats.inc_value(f"zhengce/stored/status_{response.status}")
+        asked_for = (request.meta.get("redirect_urls") or [request.url])[0]
+        referer = (request.headers.get("Referer") or b"").decode("latin-1")
+        outcome = spider.store.put(spider.site.name, asked_for, response.url, response.status, headers,
+                                   response.body, referer=referer)
+        self.crawler.stats.inc_value(f"zhengce/{outcome.value}")
         return response
 
-    def spider_closed(self):
-        self.store.close()
+
+class BackoffMiddleware:
+    """Retries wait before going out again: RETRY_BACKOFF_BASE seconds, doubling per attempt up to
+    RETRY_BACKOFF_MAX, so a struggling server gets room instead of a burst."""
+
+    def __init__(self, base: float, cap: float):
+        self.base, self.cap = base, cap
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getfloat("RETRY_BACKOFF_BASE", 2.0), crawler.settings.getfloat("RETRY_BACKOFF_MAX", 60.0))
+
+    async def process_request(self, request: Request):
+        attempt = request.meta.get("retry_times", 0)
+        if attempt and self.base > 0:
+            from twisted.internet import reactor  # the one Scrapy installed; importing earlier would pick another
+
+            await maybe_deferred_to_future(deferLater(reactor, min(self.cap, self.base * 2 ** (attempt - 1)), lambda: None))
+        return None
+
+
+class CrawlErrorMiddleware:
+    """A page the spider could not parse is logged with its URL; the crawl goes on."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: Exception):
+        spider = self.crawler.spider
+        spider.store.log_error(spider.site.name, response.url, "crawl", f"{type(exception).__name__}: {exception}")
+        self.crawler.stats.inc_value("zhengce/errors")
+        return []

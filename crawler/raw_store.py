@@ -1,8 +1,10 @@
 """The raw page store: every fetched response, byte-exact, in one SQLite file.
 
 It is the source of truth: analyzers and the index can be rebuilt from it at any time without
-the network. A response is committed before anything parses it. Bodies are stored once per
-content hash, so re-fetching an unchanged page costs a row, not a copy."""
+the network. A response is committed before anything parses it. A URL's rows are its versions:
+a new row only when what the server says changes (status or bytes); a re-fetch that finds the
+same page, or a 304, only updates the URL's check time in `urls`, the seen-URL store. Bodies are
+stored once per content hash."""
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +12,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Iterator
 
@@ -26,9 +29,19 @@ CREATE TABLE IF NOT EXISTS responses (
     status INTEGER NOT NULL,
     headers TEXT NOT NULL,
     body_sha1 TEXT NOT NULL REFERENCES bodies(sha1),
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    referer TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS responses_by_url ON responses(url, id);
+CREATE INDEX IF NOT EXISTS responses_by_final_url ON responses(final_url, id);
+CREATE TABLE IF NOT EXISTS urls (
+    url TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    last_checked TEXT NOT NULL,
+    last_status INTEGER NOT NULL,
+    etag TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT ''
+);
 CREATE TABLE IF NOT EXISTS errors (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     site TEXT NOT NULL,
@@ -49,6 +62,7 @@ class RawResponse:
     headers: dict[str, list[str]]  # lower-cased names
     body: bytes
     fetched_at: datetime
+    referer: str = ""  # the page that linked here: which column a document was found in
 
     def header(self, name: str) -> str:
         values = self.headers.get(name.lower())
@@ -64,6 +78,34 @@ class RawResponse:
         return "html" in kind or (not kind and self.body.lstrip()[:1] == b"<")
 
 
+class Outcome(str, Enum):
+    """What a fetch found, compared with the URL's latest stored version."""
+
+    new = "new"
+    changed = "changed"
+    unchanged = "unchanged"
+    withdrawn = "withdrawn"  # 404/410 where a page used to be
+    failed = "failed"  # a server error: not a version of the page, and asked again next time
+
+
+WITHDRAWN_STATUSES = (404, 410)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """The seen-URL store's record of a URL."""
+
+    last_checked: datetime
+    last_status: int
+    etag: str
+    last_modified: str
+
+    @property
+    def complete(self) -> bool:
+        """A fetch that got the server's answer; a 5xx is asked again."""
+        return self.last_status < 500
+
+
 @dataclass(frozen=True)
 class StoredError:
     site: str
@@ -71,6 +113,11 @@ class StoredError:
     stage: str
     message: str
     at: str
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str:
+    values = headers.get(name)
+    return values[0] if values else ""
 
 
 def _now() -> datetime:
@@ -86,6 +133,9 @@ class RawStore:
         # FULL: a response the crawler was told is stored survives a crash or power cut.
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        if "referer" not in columns:  # a store written before referers were kept
+            self._db.execute("ALTER TABLE responses ADD COLUMN referer TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self._db.close()
@@ -105,32 +155,77 @@ class RawStore:
         headers: dict[str, list[str]],
         body: bytes,
         fetched_at: datetime | None = None,
-    ) -> RawResponse:
+        referer: str = "",
+    ) -> Outcome:
+        """Record a fetch; a new row only when status or bytes differ from the latest version."""
         fetched_at = fetched_at or _now()
         sha1 = hashlib.sha1(body).hexdigest()
         headers = {k.lower(): list(v) for k, v in headers.items()}
         with self._db:
-            self._db.execute("INSERT OR IGNORE INTO bodies(sha1, data) VALUES (?, ?)", (sha1, body))
+            latest = self._db.execute(
+                "SELECT status, body_sha1, final_url FROM responses WHERE url = ? ORDER BY id DESC LIMIT 1", (url,)
+            ).fetchone()
+            if latest is not None and latest == (status, sha1, final_url):
+                outcome = Outcome.unchanged
+            else:
+                if status >= 500:
+                    outcome = Outcome.failed
+                elif latest is None:
+                    outcome = Outcome.new
+                elif status in WITHDRAWN_STATUSES and latest[0] == 200:
+                    outcome = Outcome.withdrawn
+                else:
+                    outcome = Outcome.changed
+                self._db.execute("INSERT OR IGNORE INTO bodies(sha1, data) VALUES (?, ?)", (sha1, body))
+                self._db.execute(
+                    "INSERT INTO responses(site, url, final_url, status, headers, body_sha1, fetched_at, referer)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (site, url, final_url, status, json.dumps(headers, ensure_ascii=False), sha1,
+                     fetched_at.isoformat(), referer),
+                )
+            validators = (_first(headers, "etag"), _first(headers, "last-modified")) if status == 200 else ("", "")
+            for seen in {url, final_url}:
+                self._db.execute(
+                    "INSERT INTO urls(url, site, last_checked, last_status, etag, last_modified) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(url) DO UPDATE SET last_checked = excluded.last_checked,"
+                    " last_status = excluded.last_status, etag = excluded.etag, last_modified = excluded.last_modified",
+                    (seen, site, fetched_at.isoformat(), status, *validators),
+                )
+        return outcome
+
+    def touch(self, url: str, checked_at: datetime | None = None) -> Outcome:
+        """A 304: the latest version still stands; only the check time moves."""
+        with self._db:
             self._db.execute(
-                "INSERT INTO responses(site, url, final_url, status, headers, body_sha1, fetched_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (site, url, final_url, status, json.dumps(headers, ensure_ascii=False), sha1, fetched_at.isoformat()),
+                "UPDATE urls SET last_checked = ? WHERE url = ?", ((checked_at or _now()).isoformat(), url)
             )
-        return RawResponse(site, url, final_url, status, headers, body, fetched_at)
+        return Outcome.unchanged
+
+    def visit(self, url: str) -> Visit | None:
+        row = self._db.execute(
+            "SELECT last_checked, last_status, etag, last_modified FROM urls WHERE url = ?", (url,)
+        ).fetchone()
+        return Visit(datetime.fromisoformat(row[0]), row[1], row[2], row[3]) if row else None
 
     _SELECT = (
-        "SELECT r.site, r.url, r.final_url, r.status, r.headers, b.data, r.fetched_at"
+        "SELECT r.site, r.url, r.final_url, r.status, r.headers, b.data, r.fetched_at, r.referer"
         " FROM responses r JOIN bodies b ON b.sha1 = r.body_sha1"
     )
 
     @staticmethod
     def _row(row: tuple) -> RawResponse:
-        site, url, final_url, status, headers, body, fetched_at = row
-        return RawResponse(site, url, final_url, status, json.loads(headers), body, datetime.fromisoformat(fetched_at))
+        site, url, final_url, status, headers, body, fetched_at, referer = row
+        return RawResponse(
+            site, url, final_url, status, json.loads(headers), body, datetime.fromisoformat(fetched_at), referer
+        )
 
     def latest(self, url: str) -> RawResponse | None:
-        row = self._db.execute(f"{self._SELECT} WHERE r.url = ? ORDER BY r.id DESC LIMIT 1", (url,)).fetchone()
-        return self._row(row) if row else None
+        """The newest version stored for a URL, asked for by it or redirected to it."""
+        for column in ("url", "final_url"):
+            row = self._db.execute(f"{self._SELECT} WHERE r.{column} = ? ORDER BY r.id DESC LIMIT 1", (url,)).fetchone()
+            if row:
+                return self._row(row)
+        return None
 
     def iter_latest(self, site: str | None = None) -> Iterator[RawResponse]:
         """The newest response of every URL, oldest URL first."""
@@ -141,6 +236,14 @@ class RawStore:
         )
         for row in self._db.execute(query, (site,) if site else ()):
             yield self._row(row)
+
+    def versions(self, url: str) -> list[RawResponse]:
+        """Every stored version of a URL, oldest first."""
+        return [self._row(row) for row in self._db.execute(f"{self._SELECT} WHERE r.url = ? ORDER BY r.id", (url,))]
+
+    def urls_with_history(self) -> set[str]:
+        """URLs with more than one stored version."""
+        return {row[0] for row in self._db.execute("SELECT url FROM responses GROUP BY url HAVING COUNT(*) > 1")}
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 
+from crawler.raw_store import RawStore
 from crawler.spiders.portal import PortalSpider
 from sites import Site
 
@@ -14,12 +15,14 @@ DEFAULT_USER_AGENT = "zhengce/0.1 (+https://github.com/zhengce/zhengce; policy s
 
 @dataclass(frozen=True)
 class CrawlSummary:
-    stored: int
-    errors: int
+    stats: dict
     finish_reason: str
 
+    def count(self, name: str) -> int:
+        return self.stats.get(f"zhengce/{name}", 0)
 
-def scrapy_settings(raw_store: Path, user_agent: str, log_level: str) -> dict:
+
+def scrapy_settings(raw_store: Path, user_agent: str, log_level: str, recheck: bool = False) -> dict:
     return {
         "BOT_NAME": "zhengce",
         "USER_AGENT": user_agent,
@@ -31,26 +34,32 @@ def scrapy_settings(raw_store: Path, user_agent: str, log_level: str) -> dict:
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
         "RETRY_TIMES": 3,
+        "RETRY_BACKOFF_BASE": 2.0,
         "DOWNLOAD_TIMEOUT": 60,
         "DOWNLOAD_MAXSIZE": 100 * 1024 * 1024,
         "LOG_LEVEL": log_level,
         "LOG_INSTALL_ROOT_HANDLER": True,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.RawStoreMiddleware": 950},
-        "ZHENGCE_RAW_STORE": str(raw_store),
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.BackoffMiddleware": 50,
+            "crawler.middlewares.RawStoreMiddleware": 580,
+            "crawler.middlewares.IncrementalMiddleware": 585,
+        },
+        "SPIDER_MIDDLEWARES": {"crawler.middlewares.CrawlErrorMiddleware": 10},
+        "EXTENSIONS": {"crawler.progress.CrawlProgress": 0},
+        "ZHENGCE_RECHECK": recheck,
     }
 
 
-def crawl(site: Site, raw_store: Path, user_agent: str = DEFAULT_USER_AGENT, log_level: str = "INFO") -> CrawlSummary:
+def crawl(site: Site, raw_store: Path, user_agent: str = DEFAULT_USER_AGENT, log_level: str = "INFO",
+          recheck: bool = False, overrides: dict | None = None) -> CrawlSummary:
     """Crawl the site to the end; blocks. Twisted's reactor cannot restart: one crawl per process."""
-    settings = scrapy_settings(raw_store, user_agent, log_level)
+    settings = scrapy_settings(raw_store, user_agent, log_level, recheck)
     settings.update({key.upper(): value for key, value in site.crawl.items()})
+    settings.update(overrides or {})
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
-    process.crawl(crawler, site=site)
-    process.start()
+    with RawStore(raw_store) as store:
+        process.crawl(crawler, site=site, store=store)
+        process.start()
     stats = crawler.stats.get_stats()
-    return CrawlSummary(
-        stored=stats.get("zhengce/stored", 0),
-        errors=stats.get("log_count/ERROR", 0),
-        finish_reason=stats.get("finish_reason", "unknown"),
-    )
+    return CrawlSummary(stats=stats, finish_reason=stats.get("finish_reason", "unknown"))

@@ -1,15 +1,26 @@
 """Site templates: one TOML file per site describes where its documents are and how its pages
-are laid out. The crawler reads the link rules, the analyzers the page rules; adding a site is
-adding a file here, not code."""
+are laid out. The crawler reads the link and list rules, the analyzers the page rules; adding a
+site is adding a file here (or anywhere, with --site-file), not code."""
 from __future__ import annotations
 
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qsl, urljoin, urlparse
 
 SITES_DIR = Path(__file__).parent
+
+# The meta tags every Chinese government site is asked to carry (《政府网站发展指引》, 2017):
+# read on every page unless a template maps them otherwise.
+STANDARD_META = {
+    "ArticleTitle": "title",
+    "PubDate": "published_at",
+    "ContentSource": "publisher",
+    "ColumnName": "column_name",
+    "SiteName": "site_name",
+}
 
 
 class SiteConfigError(ValueError):
@@ -24,15 +35,75 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ListApi:
+    """A JSON list endpoint paged by a number: `url` holds {page}; paging ends at the first page
+    with no items or whose `end_field` equals `end_value` (TRS search APIs answer past the last
+    page with an error flag rather than an empty list)."""
+
+    url: str
+    items: str  # dotted path to the list of records: "data" or "result.rows"
+    url_field: str  # the record's detail-page URL
+    column: str = ""  # name of the column the records belong to
+    first_page: int = 1
+    end_field: str = ""
+    end_value: object = None
+    fields: dict[str, str] = field(default_factory=dict)  # record key → document field
+
+    def page_url(self, base_url: str, page: int) -> str:
+        return urljoin(base_url, self.url.format(page=page))
+
+    def matches(self, base_url: str, url: str) -> bool:
+        """Is `url` one of this endpoint's pages? Same path, same fixed query parameters."""
+        template = urlparse(urljoin(base_url, self.url))
+        candidate = urlparse(url)
+        if candidate.path != template.path:
+            return False
+        fixed = {k: v for k, v in parse_qsl(template.query) if "{page}" not in v}
+        return fixed.items() <= dict(parse_qsl(candidate.query)).items()
+
+    def records(self, data: object) -> list[dict] | None:
+        """The page's records, or None when the page says paging has ended."""
+        if not isinstance(data, dict):
+            return None
+        if self.end_field and data.get(self.end_field) == self.end_value:
+            return None
+        items: object = data
+        for key in self.items.split("."):
+            items = items.get(key) if isinstance(items, dict) else None
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) and items else None
+
+    def record_fields(self, record: dict) -> dict[str, str]:
+        """Document fields of a record; where several keys feed a field, the first non-empty wins."""
+        found: dict[str, str] = {}
+        for key, target in self.fields.items():
+            value = record.get(key)
+            if value not in (None, "") and target not in found:
+                found[target] = str(value).strip()
+        return found
+
+
+@dataclass(frozen=True)
 class PageRules:
-    title: str
-    body: str
+    title: str = ""
+    # CSS selector(s) of the body; empty: find it the way readability does (generic template).
+    body: str = ""
     meta_table: str = ""
     published: str = ""
     attachments: str = ""
     interpretations: str = ""
     back_links: str = ""
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # metadata table label → field
+    meta: dict[str, str] = field(default_factory=lambda: dict(STANDARD_META))  # <meta name> → field
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """How long a fetched page counts as current. A crawl re-asks (conditionally) only for pages
+    older than this; anything newer is read back from the raw store, so a crawl killed half-way
+    and run again fetches only what it had not finished."""
+
+    lists: timedelta = timedelta(hours=6)
+    details: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -46,6 +117,8 @@ class Site:
     list_url: re.Pattern
     attachment_url: re.Pattern
     page: PageRules
+    list_apis: tuple[ListApi, ...] = ()
+    revisit: Revisit = Revisit()
     # Scrapy settings for this site (download_delay, concurrent_requests_per_domain, …).
     crawl: dict[str, object] = field(default_factory=dict)
 
@@ -61,15 +134,24 @@ class Site:
         return replace(self, base_url=base_url.rstrip("/") + "/")
 
     def column_for(self, url: str) -> Column | None:
+        api = self.list_api_for(url)
+        if api is not None:
+            return next((c for c in self.columns if c.name == api.column), None)
         path = urlparse(url).path
         matches = [c for c in self.columns if path.startswith(c.path)]
         return max(matches, key=lambda c: len(c.path)) if matches else None
 
+    def list_api_for(self, url: str) -> ListApi | None:
+        return next((api for api in self.list_apis if api.matches(self.base_url, url)), None)
+
     def is_detail(self, url: str) -> bool:
-        return bool(self.detail_url.search(urlparse(url).path))
+        """A document page: matches the detail rule and is not a list page (for templates whose
+        detail rule is as broad as "any .html")."""
+        path = urlparse(url).path
+        return bool(self.detail_url.search(path)) and not self.list_url.search(path)
 
     def is_list(self, url: str) -> bool:
-        return bool(self.list_url.search(urlparse(url).path))
+        return bool(self.list_url.search(urlparse(url).path)) or self.list_api_for(url) is not None
 
     def is_attachment(self, url: str) -> bool:
         return bool(self.attachment_url.search(urlparse(url).path))
@@ -84,32 +166,55 @@ def _compile(raw: dict, key: str, path: Path) -> re.Pattern:
         raise SiteConfigError(f"{path.name}: [links] {key} is not a valid regex: {exc}") from exc
 
 
+def _page_rules(page: dict) -> PageRules:
+    plain = {k: v for k, v in page.items() if k not in ("labels", "meta")}
+    return PageRules(**plain, labels=page.get("labels", {}), meta={**STANDARD_META, **page.get("meta", {})})
+
+
+def _revisit(raw: dict) -> Revisit:
+    return Revisit(
+        lists=timedelta(hours=float(raw.get("list_hours", 6))),
+        details=timedelta(days=float(raw.get("detail_days", 30))),
+    )
+
+
 def parse_site(path: Path) -> Site:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        page = raw["page"]
+        columns = tuple(Column(c["path"], c["name"], c["kind"]) for c in raw.get("columns", []))
+        apis = tuple(ListApi(**api) for api in raw.get("list_api", []))
+        names = {c.name for c in columns}
+        for api in apis:
+            if api.column and api.column not in names:
+                raise SiteConfigError(f"{path.name}: list_api column '{api.column}' is not one of {sorted(names)}")
         return Site(
             name=raw["name"],
             title=raw.get("title", raw["name"]),
             base_url=raw["base_url"].rstrip("/") + "/",
-            start_paths=tuple(raw["start_paths"]),
-            columns=tuple(Column(c["path"], c["name"], c["kind"]) for c in raw.get("columns", [])),
+            start_paths=tuple(raw.get("start_paths", [])),
+            columns=columns,
             detail_url=_compile(raw, "detail", path),
             list_url=_compile(raw, "list", path),
             attachment_url=_compile(raw, "attachment", path),
-            page=PageRules(**{k: v for k, v in page.items() if k != "labels"}, labels=page.get("labels", {})),
+            page=_page_rules(raw.get("page", {})),
+            list_apis=apis,
+            revisit=_revisit(raw.get("revisit", {})),
             crawl=raw.get("crawl", {}),
         )
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, SiteConfigError):
+            raise
         raise SiteConfigError(f"{path.name}: {type(exc).__name__}: {exc}") from exc
 
 
-def available_sites() -> list[str]:
-    return sorted(p.stem for p in SITES_DIR.glob("*.toml"))
+def available_sites(extra_dirs: tuple[Path, ...] = ()) -> list[str]:
+    return sorted({p.stem for folder in (*extra_dirs, SITES_DIR) for p in folder.glob("*.toml")})
 
 
-def load_site(name: str) -> Site:
-    path = SITES_DIR / f"{name}.toml"
-    if not path.is_file():
-        raise SiteConfigError(f"no site template '{name}'; available: {', '.join(available_sites())}")
-    return parse_site(path)
+def load_site(name: str, extra_dirs: tuple[Path, ...] = ()) -> Site:
+    """The template NAME.toml from the deployment's own folders first, then the shipped ones."""
+    for folder in (*extra_dirs, SITES_DIR):
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return parse_site(path)
+    raise SiteConfigError(f"no site template '{name}'; available: {', '.join(available_sites(extra_dirs))}")

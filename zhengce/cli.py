@@ -19,13 +19,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.run import DEFAULT_USER_AGENT, crawl
     from sites import load_site
 
+    from crawler.progress import progress_line
+
     settings = _settings(args)
-    site = load_site(args.site)
+    site = load_site(args.site, settings.site_folders)
     if args.base_url:
         site = site.with_base_url(args.base_url)
     print(f"crawling {site.name} from {site.base_url} into {settings.raw_store_path}", flush=True)
-    summary = crawl(site, settings.raw_store_path, settings.user_agent or DEFAULT_USER_AGENT, args.log_level)
-    print(f"stored {summary.stored} responses, {summary.errors} errors, finished: {summary.finish_reason}")
+    summary = crawl(site, settings.raw_store_path, settings.user_agent or DEFAULT_USER_AGENT, args.log_level,
+                    recheck=args.recheck)
+    print(f"{progress_line(summary.stats)}; finished: {summary.finish_reason}")
     return 0 if summary.finish_reason == "finished" else 1
 
 
@@ -39,7 +42,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         return 2
     engine = _engine_or_exit(settings)
     with RawStore(settings.raw_store_path) as store:
-        report = reindex(store, engine)
+        report = reindex(store, engine, settings.site_folders)
     indexed = len(report.documents) - len(report.index_failures)
     print(f"indexed {indexed} documents from {report.pages_seen} pages into {settings.engine}")
     for url, message in report.problems:
@@ -109,9 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     crawl = sub.add_parser("crawl", help="crawl a site into the raw store")
-    crawl.add_argument("--site", required=True, help="site template name (sites/NAME.toml)")
+    crawl.add_argument("--site", required=True,
+                       help="site template name: NAME.toml in <data dir>/sites, $ZHENGCE_SITES_DIR or sites/")
     crawl.add_argument("--base-url", help="override the template's base URL (e.g. a local mirror)")
     crawl.add_argument("--log-level", default="INFO")
+    crawl.add_argument("--recheck", action="store_true",
+                       help="ask again (conditionally) for every page, not only those past the revisit period")
     crawl.set_defaults(func=cmd_crawl)
 
     sub.add_parser("reindex", help="re-analyze the raw store and rebuild the index (no network)").set_defaults(
@@ -136,10 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sites import SiteConfigError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except SettingsError as exc:
+    except (SettingsError, SiteConfigError) as exc:
         print(f"zhengce: {exc}", file=sys.stderr)
         return 2
 

@@ -1,14 +1,19 @@
 """Raw store → analyzers → index: the rebuild that `zhengce reindex` runs, with no network."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
 
 from analyzers.attachments import ExtractedText, extract_text
 from analyzers.decode import decode_html
+from analyzers.dedup import merge_duplicates
 from analyzers.linking import link_interpretations
-from analyzers.model import Document
-from analyzers.page import analyze_page
-from crawler.raw_store import RawResponse, RawStore
+from analyzers.model import Document, Version
+from analyzers.page import PageResult, analyze_page
+from analyzers.validity import apply_repeals
+from crawler.raw_store import WITHDRAWN_STATUSES, RawResponse, RawStore
 from indexer.base import SearchEngine
 from sites import Site, SiteConfigError, load_site
 
@@ -42,53 +47,114 @@ class _AttachmentTexts:
         return self.cache[url]
 
 
-def _site(name: str, sites: dict[str, Site | SiteConfigError]) -> Site | SiteConfigError:
-    if name not in sites:
-        try:
-            sites[name] = load_site(name)
-        except SiteConfigError as exc:
-            sites[name] = exc
-    return sites[name]
+class _Sites:
+    """Site templates by name, loaded once; a missing or broken one is remembered as its error."""
+
+    def __init__(self, folders: tuple[Path, ...]):
+        self.folders = folders
+        self.loaded: dict[str, Site | SiteConfigError] = {}
+
+    def __getitem__(self, name: str) -> Site | SiteConfigError:
+        if name not in self.loaded:
+            try:
+                self.loaded[name] = load_site(name, self.folders)
+            except SiteConfigError as exc:
+                self.loaded[name] = exc
+        return self.loaded[name]
 
 
-def analyze_store(store: RawStore) -> AnalysisReport:
-    """Every stored detail page of every site → linked Documents. Problems are recorded in the
-    store's error log (stage "analyze"), never raised: one bad page does not stop the rebuild."""
-    report = AnalysisReport()
-    sites: dict[str, Site | SiteConfigError] = {}
-    attachments = _AttachmentTexts(store)
-    store.clear_errors(STAGE)
+def _listings(store: RawStore, sites: _Sites) -> dict[str, dict[str, str]]:
+    """What JSON list APIs said of each detail page (title, 文号, dates …), by page URL."""
+    listings: dict[str, dict[str, str]] = {}
     for raw in store.iter_latest():
-        site = _site(raw.site, sites)
+        site = sites[raw.site]
+        api = site.list_api_for(raw.url) if isinstance(site, Site) else None
+        if api is None or raw.status != 200:
+            continue
+        try:
+            records = api.records(json.loads(raw.body)) or []
+        except ValueError as exc:
+            store.log_error(raw.site, raw.url, STAGE, f"列表接口返回的不是 JSON：{exc}")
+            continue
+        for record in records:
+            if record.get(api.url_field):
+                listings[urljoin(raw.final_url, str(record[api.url_field]))] = api.record_fields(record)
+    return listings
+
+
+class _PageAnalyzer:
+    def __init__(self, store: RawStore, listings: dict[str, dict[str, str]]):
+        self.attachments = _AttachmentTexts(store)
+        self.listings = listings
+
+    def __call__(self, site: Site, raw: RawResponse) -> PageResult:
+        try:
+            _encoding, html = decode_html(raw.body, raw.content_type)
+            listing = self.listings.get(raw.url) or self.listings.get(raw.final_url)
+            return analyze_page(site, raw.final_url, html, raw.fetched_at, self.attachments, listing, raw.referer)
+        except Exception as exc:  # noqa: BLE001 — any parser failure is one page's problem
+            return PageResult(None, [f"解析失败：{type(exc).__name__}: {exc}"])
+
+
+def _earlier_versions(store: RawStore, url: str, current: Document, analyze: _PageAnalyzer, site: Site) -> list[Version]:
+    """Texts the page had before, oldest first; markup-only changes do not count as versions."""
+    versions: list[Version] = []
+    hashes = {current.content_hash}
+    for raw in store.versions(url):
+        if raw.status != 200 or not raw.is_html:
+            continue
+        earlier = analyze(site, raw).document
+        if earlier is None or earlier.content_hash in hashes:
+            continue
+        hashes.add(earlier.content_hash)
+        versions.append(Version(number=len(versions) + 1, fetched_at=raw.fetched_at,
+                                content_hash=earlier.content_hash, title=earlier.title, body=earlier.body))
+    return versions
+
+
+def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> AnalysisReport:
+    """Every stored detail page of every site → deduplicated, linked Documents. A page that has
+    changed carries its earlier texts; one now answering 404/410 is kept as withdrawn. Problems
+    are recorded in the store's error log (stage "analyze"), never raised: one bad page does not
+    stop the rebuild."""
+    report = AnalysisReport()
+    sites = _Sites(site_folders)
+    store.clear_errors(STAGE)
+    analyze = _PageAnalyzer(store, _listings(store, sites))
+    changed = store.urls_with_history()
+    for raw in store.iter_latest():
+        site = sites[raw.site]
         if isinstance(site, SiteConfigError):
             report.problems.append((raw.url, str(site)))
             store.log_error(raw.site, raw.url, STAGE, str(site))
             continue
-        if not _is_document_page(site, raw):
+        if not site.is_detail(raw.final_url):
+            continue
+        withdrawn_at = None
+        if raw.status in WITHDRAWN_STATUSES:
+            withdrawn_at = raw.fetched_at
+            raw = next((v for v in reversed(store.versions(raw.url)) if v.status == 200), raw)
+        if raw.status != 200 or not raw.is_html:
             continue
         report.pages_seen += 1
-        try:
-            _encoding, html = decode_html(raw.body, raw.content_type)
-            result = analyze_page(site, raw.final_url, html, raw.fetched_at, attachments)
-        except Exception as exc:  # noqa: BLE001 — any parser failure is one page's problem
-            result_problems, document = [f"解析失败：{type(exc).__name__}: {exc}"], None
-        else:
-            result_problems, document = result.problems, result.document
-        for message in result_problems:
+        result = analyze(site, raw)
+        for message in result.problems:
             report.problems.append((raw.url, message))
             store.log_error(raw.site, raw.url, STAGE, message)
-        if document is not None:
-            report.documents.append(document)
-    report.documents = link_interpretations(report.documents)
+        document = result.document
+        if document is None:
+            continue
+        if raw.url in changed:
+            document.versions = _earlier_versions(store, raw.url, document, analyze, site)
+        document.withdrawn_at = withdrawn_at
+        report.documents.append(document)
+    documents = apply_repeals(merge_duplicates(report.documents))
+    report.documents = link_interpretations(documents)
     return report
 
 
-def _is_document_page(site: Site, raw: RawResponse) -> bool:
-    return raw.status == 200 and raw.is_html and site.is_detail(raw.final_url)
-
-
-def reindex(store: RawStore, engine: SearchEngine) -> AnalysisReport:
-    report = analyze_store(store)
+def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...] = ()) -> AnalysisReport:
+    report = analyze_store(store, site_folders)
     indexed = engine.replace_all(report.documents, count_hint=len(report.documents))
     report.index_failures = indexed.failed
     return report

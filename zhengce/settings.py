@@ -31,6 +31,8 @@ class Settings:
     es_index: str = "zhengce-documents"  # the alias; versioned indices are named after it
     es_shards: int = 1
     es_replicas: int = 1
+    # Folders of the deployment's own site templates, searched before the shipped ones.
+    sites_dirs: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -43,6 +45,11 @@ class Settings:
     @property
     def raw_store_path(self) -> Path:
         return self.data_dir / "raw.sqlite3"
+
+    @property
+    def site_folders(self) -> tuple[Path, ...]:
+        """<data dir>/sites, then ZHENGCE_SITES_DIR (os.pathsep-separated)."""
+        return (self.data_dir / "sites", *self.sites_dirs)
 
     @property
     def index_dir(self) -> Path:
@@ -69,6 +76,7 @@ class Settings:
                 for key in ("es_shards", "es_replicas", "response_cache")
                 if os.environ.get(f"ZHENGCE_{key.upper()}")
             },
+            "sites_dirs": tuple(Path(p) for p in os.environ.get("ZHENGCE_SITES_DIR", "").split(os.pathsep) if p),
             "timeliness_types": tuple(
                 t.strip() for t in os.environ.get("ZHENGCE_TIMELINESS_TYPES", "").replace("，", ",").split(",") if t.strip()
             ),

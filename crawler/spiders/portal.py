@@ -1,27 +1,46 @@
-"""A thin spider for any site template: it finds list, detail and attachment links and hands
-every response on. Storing happens in RawStoreMiddleware; parsing happens later, in analyzers."""
+"""A thin spider for any site template: it finds list pages (HTML or a JSON list API), detail
+pages and attachments, and follows them. Storing, skipping what is fresh, conditional requests
+and error logging happen in crawler.middlewares; parsing happens later, in analyzers."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
+import json
+from urllib.parse import urljoin, urlparse
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from twisted.python.failure import Failure
 
-from sites import Site
+from crawler.raw_store import RawStore
+from sites import ListApi, Site
+
+LIST_PAGE = "zhengce_list"  # request meta: a list page, revisited on the site's list schedule
 
 
 class PortalSpider(Spider):
     name = "portal"
 
-    def __init__(self, site: Site, **kwargs):
+    def __init__(self, site: Site, store: RawStore, **kwargs):
         super().__init__(**kwargs)
         self.site = site
+        self.store = store
         self.allowed_domains = [urlparse(site.base_url).hostname]
-        self.start_urls = site.start_urls
         # deny_extensions=[]: attachments (.pdf, .docx …) are exactly what we want to fetch.
         # The host check is ours: LinkExtractor's allow_domains ignores ports.
         self.links = LinkExtractor(deny_extensions=[], unique=True)
+
+    def is_list_request(self, request: Request) -> bool:
+        return bool(request.meta.get(LIST_PAGE))
+
+    async def start(self):
+        for url in self.site.start_urls:
+            yield Request(url, callback=self.parse, errback=self.failed, meta={LIST_PAGE: True})
+        for api in self.site.list_apis:
+            yield self._api_page(api, api.first_page)
+
+    def _api_page(self, api: ListApi, page: int) -> Request:
+        return Request(api.page_url(self.site.base_url, page), callback=self.parse_api, errback=self.failed,
+                       meta={LIST_PAGE: True}, cb_kwargs={"api": api, "page": page}, priority=-page)
 
     def parse(self, response: Response):
         if not isinstance(response, TextResponse):
@@ -32,8 +51,25 @@ class PortalSpider(Spider):
             if urlparse(url).netloc != self.site.host:
                 continue
             if self.site.is_attachment(url):
-                yield Request(url, callback=self.parse, priority=1)
+                yield Request(url, callback=self.parse, errback=self.failed, priority=1)
             elif self.site.is_detail(url):
-                yield Request(url, callback=self.parse, priority=2)
+                yield Request(url, callback=self.parse, errback=self.failed, priority=2)
             elif on_list_page and self.site.is_list(url) and self.site.column_for(url):
-                yield Request(url, callback=self.parse)
+                yield Request(url, callback=self.parse, errback=self.failed, meta={LIST_PAGE: True})
+
+    def parse_api(self, response: Response, api: ListApi, page: int):
+        records = api.records(json.loads(response.body))
+        if records is None:
+            return  # past the last page
+        for record in records:
+            if record.get(api.url_field):
+                yield Request(urljoin(response.url, str(record[api.url_field])), callback=self.parse,
+                              errback=self.failed, priority=2)
+        yield self._api_page(api, page + 1)
+
+    def failed(self, failure: Failure):
+        """A request that failed for good (after retries): on record, and the crawl goes on."""
+        request = failure.request if hasattr(failure, "request") else None
+        url = request.url if request is not None else "?"
+        self.store.log_error(self.site.name, url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        self.crawler.stats.inc_value("zhengce/errors")
