@@ -57,11 +57,21 @@ def _meta_fields(soup: BeautifulSoup, names: dict[str, str]) -> dict[str, str]:
     return found
 
 
-def page_fields(soup: BeautifulSoup, rules: PageRules, listing: dict[str, str]) -> dict[str, str]:
-    """Field values from what the list said of the page, its meta tags and its metadata table;
-    the table, which readers see, wins over meta tags, which win over the list."""
+def field_layers(soup: BeautifulSoup, rules: PageRules, listing: dict[str, str]) -> list[dict[str, str]]:
+    """Field values by where they come from, most trusted first: the metadata table (what readers
+    see), the meta tags, what a list said of the page."""
     table = _table_fields(soup.select_one(rules.meta_table) if rules.meta_table else None, rules.labels)
-    return {**listing, **_meta_fields(soup, rules.meta), **table}
+    return [table, _meta_fields(soup, rules.meta), listing]
+
+
+def _published(texts: list[str]) -> datetime | None:
+    """The first date given; if a less trusted source gives the same day with its time (a meta
+    tag's firstpublishedtime beside the table's 2019年02月15日), that one."""
+    found = [d for d in map(find_datetime, texts) if d is not None]
+    if not found:
+        return None
+    timed = [d for d in found if d.date() == found[0].date() and d.time() != datetime.min.time()]
+    return timed[0] if timed else found[0]
 
 
 def _canonical(soup: BeautifulSoup, url: str) -> str:
@@ -173,7 +183,8 @@ def analyze_page(
     problems: list[str] = []
     soup = parse_html(html)
     rules = site.page
-    fields = page_fields(soup, rules, listing or {})
+    layers = field_layers(soup, rules, listing or {})
+    fields = {key: value for layer in reversed(layers) for key, value in layer.items()}
 
     title = (
         (inline_text(soup.select_one(rules.title)) if rules.title else "")
@@ -202,12 +213,11 @@ def analyze_page(
         else:
             attachments.append(Attachment(name=name, url=att_url, text=extracted.text, error=extracted.error))
 
-    published_text = fields.get("published_at", "")
-    if rules.published:
-        published_text = inline_text(soup.select_one(rules.published)) or published_text
-    published_at = find_datetime(published_text) or find_datetime(fields.get("published_at", ""))
+    published_texts = [inline_text(soup.select_one(rules.published)) if rules.published else ""]
+    published_texts += [layer.get("published_at", "") for layer in layers]
+    published_at = _published(published_texts)
     if published_at is None:
-        problems.append(f"发布日期无法识别：{published_text!r}")
+        problems.append(f"发布日期无法识别：{next((t for t in published_texts if t), '')!r}")
     signed_by, signed_on = signature(body)
     written_date = find_date(fields.get("written_date", ""))
     if fields.get("written_date") and written_date is None:
@@ -244,7 +254,7 @@ def analyze_page(
         domains=document_domains(fields.get("domains", ""), title, body),
         doc_type=fields.get("doc_type", "") or (doc_type_from_title(title) if kind is not DocKind.interpretation else ""),
         source=fields.get("source", ""),
-        column=column.name if column else "",
+        column=column.name if column else fields.get("column_name", ""),
         interpretation_form=interpretation_form,
         units=extract_units(body),
         body=body,

@@ -178,9 +178,33 @@ def _revisit(raw: dict) -> Revisit:
     )
 
 
+def _merged(parent: dict, child: dict) -> dict:
+    """The child's keys over the parent's, tables merged key by key, lists replaced."""
+    merged = dict(parent)
+    for key, value in child.items():
+        merged[key] = _merged(parent[key], value) if isinstance(value, dict) and isinstance(parent.get(key), dict) else value
+    return merged
+
+
+def _raw_template(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """The file's table, on top of the platform template it `extends` (a file in the same folder
+    or the shipped ones), so a site of a known platform states only what is its own."""
+    if path in seen:
+        raise SiteConfigError(f"{path.name}: 'extends' goes round in a circle")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    parent_name = raw.pop("extends", None)
+    if not parent_name:
+        return raw
+    for folder in (path.parent, SITES_DIR):
+        parent = folder / f"{parent_name}.toml"
+        if parent.is_file():
+            return _merged(_raw_template(parent, (*seen, path)), raw)
+    raise SiteConfigError(f"{path.name}: extends '{parent_name}', which is not a template")
+
+
 def parse_site(path: Path) -> Site:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = _raw_template(path)
         columns = tuple(Column(c["path"], c["name"], c["kind"]) for c in raw.get("columns", []))
         apis = tuple(ListApi(**api) for api in raw.get("list_api", []))
         names = {c.name for c in columns}

@@ -26,8 +26,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.base_url:
         site = site.with_base_url(args.base_url)
     print(f"crawling {site.name} from {site.base_url} into {settings.raw_store_path}", flush=True)
+    overrides = {} if args.delay is None else {"DOWNLOAD_DELAY": args.delay, "AUTOTHROTTLE_ENABLED": args.delay > 0}
     summary = crawl(site, settings.raw_store_path, settings.user_agent or DEFAULT_USER_AGENT, args.log_level,
-                    recheck=args.recheck)
+                    recheck=args.recheck, overrides=overrides)
     print(f"{progress_line(summary.stats)}; finished: {summary.finish_reason}")
     return 0 if summary.finish_reason == "finished" else 1
 
@@ -116,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="site template name: NAME.toml in <data dir>/sites, $ZHENGCE_SITES_DIR or sites/")
     crawl.add_argument("--base-url", help="override the template's base URL (e.g. a local mirror)")
     crawl.add_argument("--log-level", default="INFO")
+    crawl.add_argument("--delay", type=float,
+                       help="seconds between requests, overriding the template (0: no delay, no AutoThrottle — "
+                            "for a local mirror, not a real government site)")
     crawl.add_argument("--recheck", action="store_true",
                        help="ask again (conditionally) for every page, not only those past the revisit period")
     crawl.set_defaults(func=cmd_crawl)

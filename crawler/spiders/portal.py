@@ -54,7 +54,7 @@ class PortalSpider(Spider):
                 yield Request(url, callback=self.parse, errback=self.failed, priority=1)
             elif self.site.is_detail(url):
                 yield Request(url, callback=self.parse, errback=self.failed, priority=2)
-            elif on_list_page and self.site.is_list(url) and self.site.column_for(url):
+            elif on_list_page and self.site.is_list(url) and (not self.site.columns or self.site.column_for(url)):
                 yield Request(url, callback=self.parse, errback=self.failed, meta={LIST_PAGE: True})
 
     def parse_api(self, response: Response, api: ListApi, page: int):
