@@ -6,6 +6,7 @@ lists (`PATH 301 TARGET`, `PATH 410`)."""
 from __future__ import annotations
 
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,6 +65,9 @@ class PortalHandler(SimpleHTTPRequestHandler):
         return kind
 
     def send_head(self):
+        self.server.requests.append(self.path)
+        if self.server.delay:
+            time.sleep(self.server.delay)
         route = self.routes.get(urlsplit(self.path).path)
         if route and route[0] in ("301", "302"):
             self.send_response(int(route[0]))
@@ -79,6 +83,7 @@ class PortalHandler(SimpleHTTPRequestHandler):
             stat = target.stat()
             self.etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
             if self.headers.get("If-None-Match") == self.etag:
+                self.server.not_modified.append(self.path)
                 self.send_response(304)
                 self.end_headers()
                 return None
@@ -94,14 +99,25 @@ class PortalHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def make_server(port: int = 0, root: Path = WWW) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(PortalHandler, root=root))
-    server.daemon_threads = True
-    return server
+class PortalServer(ThreadingHTTPServer):
+    """Keeps the paths asked for (tests count fetches); `delay` seconds per answer imitates a slow
+    government server."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler, delay: float = 0.0):
+        super().__init__(address, handler)
+        self.delay = delay
+        self.requests: list[str] = []
+        self.not_modified: list[str] = []  # paths answered 304 to an If-None-Match
 
 
-def serve_in_background(port: int = 0, root: Path = WWW) -> tuple[ThreadingHTTPServer, str]:
+def make_server(port: int = 0, root: Path = WWW, delay: float = 0.0) -> PortalServer:
+    return PortalServer(("127.0.0.1", port), partial(PortalHandler, root=root), delay)
+
+
+def serve_in_background(port: int = 0, root: Path = WWW, delay: float = 0.0) -> tuple[PortalServer, str]:
     """Start the site in a daemon thread; return the server and its base URL."""
-    server = make_server(port, root)
+    server = make_server(port, root, delay)
     threading.Thread(target=server.serve_forever, name="sample-site", daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -60,12 +61,14 @@ def client(api_url):
         yield http
 
 
-@pytest.fixture(scope="session")
-def api_url(data_dir):
+@contextmanager
+def start_api(data_dir: Path, workers: int = 1):
+    """The real API server (`zhengce serve`) over a data directory, in its own process."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data_dir), "serve", "--port", str(port)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ},
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "ZHENGCE_WORKERS": str(workers)},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -79,6 +82,14 @@ def api_url(data_dir):
                 process.kill()
                 raise RuntimeError(f"API server did not start: {process.stdout.read().decode()}")
             time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api_url(data_dir):
+    with start_api(data_dir, workers=os.cpu_count() or 1) as url:
+        yield url

@@ -40,11 +40,11 @@ class Mirror:
         self.server.server_close()
 
 
-def serve_mirror(tmp: Path, build, site_file: str | None = None) -> tuple[Mirror, object]:
+def serve_mirror(tmp: Path, build, site_file: str | None = None, delay: float = 0.0) -> tuple[Mirror, object]:
     root = tmp / "www"
     root.mkdir(parents=True)
     expected = build(root)
-    server, url = serve_in_background(root=root)
+    server, url = serve_in_background(root=root, delay=delay)
     data = tmp / "data"
     if site_file:
         (data / "sites").mkdir(parents=True)

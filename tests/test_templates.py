@@ -27,13 +27,27 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module", params=sorted(CASES))
-def crawled(request, tmp_path_factory):
-    build, site_file = CASES[request.param]
-    mirror, expected = serve_mirror(tmp_path_factory.mktemp(request.param), build, site_file)
-    mirror.crawl(request.param)
-    yield request.param, mirror, expected, mirror.documents()
-    mirror.close()
+@pytest.fixture(scope="module")
+def crawl_site(tmp_path_factory):
+    """Crawls a template's mirror once per module, however many tests look at it."""
+    done: dict[str, tuple] = {}
+
+    def crawl(name: str) -> tuple:
+        if name not in done:
+            build, site_file = CASES[name]
+            mirror, expected = serve_mirror(tmp_path_factory.mktemp(name), build, site_file)
+            mirror.crawl(name)
+            done[name] = (name, mirror, expected, mirror.documents())
+        return done[name]
+
+    yield crawl
+    for _name, mirror, _expected, _documents in done.values():
+        mirror.close()
+
+
+@pytest.fixture(params=sorted(CASES))
+def crawled(request, crawl_site):
+    return crawl_site(request.param)
 
 
 def test_every_expected_document_with_every_field(crawled):
@@ -56,12 +70,10 @@ def test_no_crawl_or_analysis_errors(crawled):
         assert [(e.url, e.message) for e in store.errors("crawl") + store.errors("fetch")] == []
 
 
-def test_fujian_list_api_paged_to_its_end_flag(crawled):
+def test_fujian_list_api_paged_to_its_end_flag(crawl_site):
     from crawler.raw_store import RawStore
 
-    name, mirror, expected, _documents = crawled
-    if name != "fujian_trs":
-        pytest.skip("the Fujian mirror holds the JSON list interface")
+    _name, mirror, expected, _documents = crawl_site("fujian_trs")
     with RawStore(mirror.data / "raw.sqlite3") as store:
         answers = [json.loads(r.body) for r in store.iter_latest() if "channelid=1001" in r.url]
     policies = sum(1 for e in expected if e["kind"] == "policy")
@@ -71,19 +83,15 @@ def test_fujian_list_api_paged_to_its_end_flag(crawled):
     assert sum(len(a.get("data", [])) for a in answers) == policies
 
 
-def test_gbk_page_served_as_utf8_is_read_as_gbk(crawled):
-    name, _mirror, _expected, documents = crawled
-    if name != "xinluo_hanweb":
-        pytest.skip("the Hanweb mirror holds the mislabelled GBK page")
+def test_gbk_page_served_as_utf8_is_read_as_gbk(crawl_site):
+    _name, _mirror, _expected, documents = crawl_site("xinluo_hanweb")
     doc = documents["art/2020/6/8/art_1229_1002.html"]
     assert "进一步规范临时救助工作" in doc.body
     assert "\ufffd" not in doc.body
 
 
-def test_validity_from_table_and_from_a_repeal(crawled):
-    name, _mirror, _expected, documents = crawled
-    if name != "xinluo_hanweb":
-        pytest.skip("the Hanweb mirror holds the validity cases")
+def test_validity_from_table_and_from_a_repeal(crawl_site):
+    _name, _mirror, _expected, documents = crawl_site("xinluo_hanweb")
     repealed = documents["art/2017/3/2/art_1229_1001.html"].validity
     assert repealed.status == "废止" and repealed.by == "龙新政〔2020〕31号"
     assert documents["art/2019/9/16/art_1230_1003.html"].validity.status == "失效"

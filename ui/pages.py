@@ -20,6 +20,7 @@ from search_api import services
 from search_api.deps import EngineDep, SettingsDep
 from search_api.params import SearchQueryDep
 from search_api.services import timeliness_report, unit_detail, units_overview
+from search_api.versions import diff
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -94,6 +95,7 @@ def document_page(request: Request, doc_id: str, engine: EngineDep):
             "paragraphs": document.body.split("\n"),
             "tasks": tasks_by_section(document.units),
             "link_methods": LINK_METHODS,
+            "changes": [diff(document, n, n + 1) for n in range(1, len(document.versions) + 1)],
         },
     )
 

@@ -1,7 +1,9 @@
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Query
 
+from analyzers.model import Document
 from search_api.deps import EngineDep
 from search_api.schemas import DocumentOut
+from search_api.versions import DiffOut, VersionOut, diff, version_list
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 
@@ -13,7 +15,35 @@ def get_document(engine: EngineDep, doc_id: str = DocId) -> DocumentOut:
     """The document with its metadata, body, attachments (with extracted text), 责任单位, and
     its links: `interpretations` for a policy, `interprets` (the policies it explains) for an
     interpretation, each with the linked document's id."""
+    return _document(engine, doc_id)
+
+
+def _document(engine, doc_id: str) -> Document:
     document = engine.get(doc_id)
     if document is None:
         raise HTTPException(404, f"no document with id {doc_id}")
     return document
+
+
+@router.get("/{doc_id}/versions", response_model=list[VersionOut], summary="The texts a document has had")
+def get_versions(engine: EngineDep, doc_id: str = DocId) -> list[VersionOut]:
+    """Oldest first; the last is the current text. A page re-crawled with a changed title or text
+    adds a version; one re-crawled unchanged does not."""
+    return version_list(_document(engine, doc_id))
+
+
+@router.get("/{doc_id}/diff", response_model=DiffOut, summary="What changed between two versions")
+def get_diff(
+    engine: EngineDep,
+    doc_id: str = DocId,
+    from_version: int | None = Query(None, alias="from", ge=1, description="default: the one before `to`"),
+    to_version: int | None = Query(None, alias="to", ge=1, description="default: the current version"),
+) -> DiffOut:
+    document = _document(engine, doc_id)
+    newest = len(document.versions) + 1
+    to_version = to_version or newest
+    from_version = from_version or max(1, to_version - 1)
+    try:
+        return diff(document, from_version, to_version)
+    except KeyError as exc:
+        raise HTTPException(404, f"document {doc_id} has versions 1 to {newest}, not {exc.args[0]}") from exc
