@@ -222,6 +222,14 @@ HANWEB_DOCS = [
 ]
 
 
+HANWEB_ATTACHMENTS = [
+    ("P020200608_lowbao.doc", "附件1：低保资金分配表说明.doc"),
+    ("P020200608_shenqing.wps", "附件2：临时救助申请表.wps"),
+    ("P020200608_cesuan.xls", "附件3：临时救助标准测算表.xls"),
+    ("P020200608_cesuan.xlsx", "附件4：临时救助标准测算表.xlsx"),
+]
+
+
 def build_hanweb(root: Path) -> list[dict]:
     expected, links = [], []
     for path, title, number, publisher, published, validity, paragraphs, gbk in HANWEB_DOCS:
@@ -229,6 +237,12 @@ def build_hanweb(root: Path) -> list[dict]:
                 ("有效性", validity)]
         table = "".join(f"<tr><th>{k}</th><td>{escape(v)}</td></tr>" for k, v in rows)
         body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+        if gbk:  # the page with attachments in the old binary formats
+            folder = root / Path(path).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, label in HANWEB_ATTACHMENTS:
+                shutil.copy(HERE / "attachments" / name, folder / name)
+                body += f'<p><a href="{name}">{escape(label)}</a></p>'
         html = _page(title, "", f'<div class="zwgk_xxgk"><table>{table}</table></div><div class="title_art">{escape(title)}</div>'
                      f'<div id="zoom">{body}</div>', charset=None if gbk else "utf-8")
         _write(root / path, html, "gb18030" if gbk else "utf-8")

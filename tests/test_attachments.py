@@ -3,6 +3,7 @@ from analyzers.attachments import extract_text
 from tests.conftest import SAMPLE_WWW
 
 FOLDER = SAMPLE_WWW / "zwgk/zcwj/201807"
+OLD_FORMATS = SAMPLE_WWW.parent / "attachments"
 
 
 def test_pdf_text_is_extracted():
@@ -24,8 +25,28 @@ def test_damaged_pdf_gives_a_reason_not_an_exception():
 
 
 def test_unsupported_format_is_recorded():
-    result = extract_text("http://x/a/附件.wps", b"\xd0\xcf\x11\xe0 old office file")
-    assert result.text == "" and "wps" in result.error
+    result = extract_text("http://x/a/附件.rar", b"Rar!\x1a\x07\x00 archive")
+    assert result.text == "" and "rar" in result.error
+
+
+def test_damaged_wps_gives_a_reason_not_an_exception():
+    result = extract_text("http://x/a/附件.wps", b"\xd0\xcf\x11\xe0 not really an office file")
+    assert result.text == "" and "doc" in result.error
+
+
+def test_old_binary_formats_by_signature_whatever_the_name():
+    for name, kind in (("P020200608_lowbao.doc", "doc"), ("P020200608_shenqing.wps", "doc"),
+                       ("P020200608_cesuan.xls", "xls"), ("P020200608_cesuan.xlsx", "xlsx")):
+        body = (OLD_FORMATS / name).read_bytes()
+        assert attachments.file_kind("http://x/download?id=1", "", body) == kind, name
+        result = extract_text(f"http://x/{name}", body)
+        assert result.error == "" and "涂岭镇" in result.text, name
+
+
+def test_doc_text_keeps_paragraphs_and_table_cells():
+    text = extract_text("x.doc", (OLD_FORMATS / "P020200608_lowbao.doc").read_bytes()).text
+    assert text.split("\n")[:2] == ["泉港区2018年城乡低保资金分配表说明", "各镇人民政府、山腰街道办事处：低保金按月足额发放到户。"]
+    assert "镇（街道）\t资金（万元）" in text
 
 
 def test_oversized_file_is_not_read(monkeypatch):

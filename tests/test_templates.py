@@ -97,3 +97,12 @@ def test_validity_from_table_and_from_a_repeal(crawl_site):
     assert documents["art/2019/9/16/art_1230_1003.html"].validity.status == "失效"
     assert documents["art/2020/6/8/art_1229_1002.html"].validity.status == "有效"
     assert documents["art/2021/1/5/art_1230_1004.html"].validity is None
+
+
+def test_attachments_in_old_binary_formats_are_read_and_attributed(crawl_site):
+    _name, _mirror, _expected, documents = crawl_site("xinluo_hanweb")
+    attachments = {a.name: a for a in documents["art/2020/6/8/art_1229_1002.html"].attachments}
+    assert sorted(attachments) == sorted(label for _file, label in mirrors.HANWEB_ATTACHMENTS)
+    for attachment in attachments.values():
+        assert attachment.error == "", (attachment.name, attachment.error)
+        assert "涂岭镇" in attachment.text, attachment.name
