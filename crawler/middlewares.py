@@ -29,19 +29,26 @@ def _replay(request: Request, stored: RawResponse) -> Response:
                request=request, flags=[REPLAYED])
 
 
-class IncrementalMiddleware:
+class _WithCrawler:
+    """A middleware that reaches the spider (its site and raw store) through the crawler."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+
+class IncrementalMiddleware(_WithCrawler):
     """A page checked within its site's revisit period is read back from the raw store instead of
     fetched (its links are still followed: that is how a killed crawl resumes where it stopped).
     An older page is asked for conditionally (If-None-Match / If-Modified-Since); a 304 is
     answered with the stored version."""
 
     def __init__(self, crawler):
-        self.crawler = crawler
+        super().__init__(crawler)
         self.recheck = crawler.settings.getbool("ZHENGCE_RECHECK")
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_request(self, request: Request):
         spider = self.crawler.spider
@@ -77,16 +84,9 @@ class IncrementalMiddleware:
         return _replay(request, stored)
 
 
-class RawStoreMiddleware:
+class RawStoreMiddleware(_WithCrawler):
     """Commits every fetched response to the raw store: URL asked for, final URL after redirects,
     status, headers, bytes, time, and the page that linked to it."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_response(self, request: Request, response: Response):
         if REPLAYED in response.flags:
@@ -124,15 +124,8 @@ class BackoffMiddleware:
         return None
 
 
-class CrawlErrorMiddleware:
+class CrawlErrorMiddleware(_WithCrawler):
     """A page the spider could not parse is logged with its URL; the crawl goes on."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_spider_exception(self, response: Response, exception: Exception):
         spider = self.crawler.spider
