@@ -150,3 +150,19 @@ def test_one_document_at_two_addresses(recrawled):
     assert len(holders) == 1
     assert holders[0].urls == sorted([original, copy])
     assert len(documents) == 15
+
+
+def test_a_page_the_spider_cannot_parse_is_logged_and_the_crawl_goes_on(tmp_path):
+    mirror, expected = serve_mirror(tmp_path, mirrors.build_fujian_trs)
+    try:
+        broken = next(mirror.root.glob("ssp/search/api/search@channelid=1002&page=1*"))
+        broken.write_text('{"success": true, "data": [ {"_doctitle": "被截断的', encoding="utf-8")
+        mirror.crawl("fujian_trs")
+        with RawStore(mirror.data / "raw.sqlite3") as store:
+            logged = store.errors("crawl")
+        assert [e.url.split("?")[1] for e in logged] == ["channelid=1002&page=1&size=10"]
+        assert "JSONDecodeError" in logged[0].message
+        found = mirror.documents()
+        assert all(e["path"] in found for e in expected if e["kind"] != "interpretation")
+    finally:
+        mirror.close()
