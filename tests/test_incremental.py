@@ -166,3 +166,21 @@ def test_a_page_the_spider_cannot_parse_is_logged_and_the_crawl_goes_on(tmp_path
         assert all(e["path"] in found for e in expected if e["kind"] != "interpretation")
     finally:
         mirror.close()
+
+
+def test_a_redirected_page_keeps_the_address_it_was_linked_at(tmp_path):
+    mirror, _ = serve_mirror(tmp_path, lambda root: mirrors.build_govcn_2019(root) or [])
+    try:
+        old = next(mirror.root.rglob("content_5365945.htm"))
+        new = old.with_name("content_1.htm")
+        old.rename(new)
+        old_path, new_path = (f"/{p.relative_to(mirror.root).as_posix()}" for p in (old, new))
+        (mirror.root / ".routes").write_text(f"{old_path} 301 {new_path}\n", encoding="utf-8")
+        mirror.crawl("govcn_2019")
+        with RawStore(mirror.data / "raw.sqlite3") as store:
+            stored = store.latest(mirror.url + old_path[1:])
+        assert stored.status == 200 and stored.final_url == mirror.url + new_path[1:]
+        doc = mirror.documents()[new_path[1:]]
+        assert doc.urls == sorted([mirror.url + old_path[1:], mirror.url + new_path[1:]])
+    finally:
+        mirror.close()

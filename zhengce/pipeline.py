@@ -144,6 +144,7 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> Analy
         document = result.document
         if document is None:
             continue
+        document.urls = sorted({*document.urls, raw.url})  # the address asked for, before redirects
         if raw.url in changed:
             document.versions = _earlier_versions(store, raw.url, document, analyze, site)
         document.withdrawn_at = withdrawn_at
