@@ -245,6 +245,9 @@ class RawStore:
         """URLs with more than one stored version."""
         return {row[0] for row in self._db.execute("SELECT url FROM responses GROUP BY url HAVING COUNT(*) > 1")}
 
+    def sites(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT DISTINCT site FROM responses")}
+
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 

@@ -66,6 +66,8 @@ class _Sites:
 def _listings(store: RawStore, sites: _Sites) -> dict[str, dict[str, str]]:
     """What JSON list APIs said of each detail page (title, 文号, dates …), by page URL."""
     listings: dict[str, dict[str, str]] = {}
+    if not any(isinstance(sites[name], Site) and sites[name].list_apis for name in store.sites()):
+        return listings  # no site lists through an API: no need to read the store twice
     for raw in store.iter_latest():
         site = sites[raw.site]
         api = site.list_api_for(raw.url) if isinstance(site, Site) else None
