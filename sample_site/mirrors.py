@@ -103,6 +103,16 @@ def build_govcn_2019(root: Path, page_size: int = 8) -> None:
         _write(root / "zhengce/content" / name, _list_page("国务院文件", chunk, f'<div class="pager">{pager}</div>'))
 
 
+def _iso_date(printed: str) -> str:
+    """2019年02月15日, as gov.cn's table prints it → 2019-02-15."""
+    return re.sub(r"(\d{4})年(\d{2})月(\d{2})日", r"\1-\2-\3", printed)
+
+
+def _ucap_content(fragment: str) -> str:
+    """The inner HTML of a gov.cn page's text cell, td#UCAP-CONTENT."""
+    return re.search(r'<td class="b12c" id="UCAP-CONTENT">(.*?)</td>', fragment, re.S).group(1)
+
+
 def _govcn_fields(fragment: str) -> dict[str, str]:
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", fragment, re.S)]
     labels = {re.sub(r"[\s\u3000:：]", "", a): b for a, b in zip(cells, cells[1:])}
@@ -137,8 +147,8 @@ def build_govcn_current(root: Path, count: int = 6) -> list[dict]:
         fields = _govcn_fields(text)
         doc_type = next(t for t in ("通知", "指导意见", "意见", "决定", "批复") if fields["标题"].endswith(t))
         fields.update({"来源": "国务院", "公文种类": doc_type})
-        content = re.search(r'<td class="b12c" id="UCAP-CONTENT">(.*?)</td>', text, re.S).group(1)
-        published = re.sub(r"(\d{4})年(\d{2})月(\d{2})日", r"\1-\2-\3", fields["发布日期"])
+        content = _ucap_content(text)
+        published = _iso_date(fields["发布日期"])
         month = published[:7].replace("-", "")
         path = f"zhengce/zhengceku/{month}/content_{6900000 + number}.htm"
         body_class = "pages_content" if number % 2 else "pages_content\" id=\"UCAP-CONTENT"
@@ -151,7 +161,7 @@ def build_govcn_current(root: Path, count: int = 6) -> list[dict]:
         expected.append({"path": path, "kind": "policy", "column": "政策文件库", "title": fields["标题"],
                          "doc_number": fields["发文字号"], "publisher": fields["发文机关"], "source": "国务院",
                          "domains": fields["主题分类"].split("\\"), "doc_type": doc_type,
-                         "written_date": re.sub(r"(\d{4})年(\d{2})月(\d{2})日", r"\1-\2-\3", fields["成文日期"]),
+                         "written_date": _iso_date(fields["成文日期"]),
                          "published_at": f"{published} 17:00:00"})
     for number, (policy, title, form, paragraph) in enumerate(GOVCN_INTERPRETATIONS):
         published = expected[policy]["published_at"][:10]
@@ -186,8 +196,8 @@ def build_generic(root: Path, count: int = 4) -> list[dict]:
     for number, (_path, fragment) in enumerate(govcn_pages()[-count:]):
         text = fragment.decode("utf-8")
         fields = _govcn_fields(text)
-        content = re.search(r'<td class="b12c" id="UCAP-CONTENT">(.*?)</td>', text, re.S).group(1)
-        published = re.sub(r"(\d{4})年(\d{2})月(\d{2})日", r"\1-\2-\3", fields["发布日期"])
+        content = _ucap_content(text)
+        published = _iso_date(fields["发布日期"])
         path = f"xxgk/zcfg/art{number + 1:03d}.html"
         meta = "".join(f'<meta name="{name}" content="{escape(value)}">' for name, value in (
             ("SiteName", "示范县人民政府"), ("ColumnName", "政策法规"), ("ArticleTitle", fields["标题"]),

@@ -98,12 +98,13 @@ class _PageAnalyzer:
             return PageResult(None, [f"解析失败：{type(exc).__name__}: {exc}"])
 
 
-def _earlier_versions(store: RawStore, url: str, current: Document, analyze: _PageAnalyzer, site: Site) -> list[Version]:
+def _earlier_versions(history: list[RawResponse], current_raw: RawResponse, current: Document,
+                      analyze: _PageAnalyzer, site: Site) -> list[Version]:
     """Texts the page had before, oldest first; markup-only changes do not count as versions."""
     versions: list[Version] = []
     hashes = {current.content_hash}
-    for raw in store.versions(url):
-        if raw.status != 200 or not raw.is_html:
+    for raw in history:
+        if raw == current_raw or raw.status != 200 or not raw.is_html:
             continue
         earlier = analyze(site, raw).document
         if earlier is None or earlier.content_hash in hashes:
@@ -132,10 +133,11 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> Analy
             continue
         if not site.is_detail(raw.final_url):
             continue
+        history = store.versions(raw.url) if raw.url in changed else [raw]
         withdrawn_at = None
         if raw.status in WITHDRAWN_STATUSES:
             withdrawn_at = raw.fetched_at
-            raw = next((v for v in reversed(store.versions(raw.url)) if v.status == 200), raw)
+            raw = next((v for v in reversed(history) if v.status == 200), raw)
         if raw.status != 200 or not raw.is_html:
             continue
         report.pages_seen += 1
@@ -147,8 +149,8 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> Analy
         if document is None:
             continue
         document.urls = sorted({*document.urls, raw.url})  # the address asked for, before redirects
-        if raw.url in changed:
-            document.versions = _earlier_versions(store, raw.url, document, analyze, site)
+        if len(history) > 1:
+            document.versions = _earlier_versions(history, raw, document, analyze, site)
         document.withdrawn_at = withdrawn_at
         report.documents.append(document)
     documents = apply_repeals(merge_duplicates(report.documents))
