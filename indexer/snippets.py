@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from functools import lru_cache
 
 from analyzers.model import Document
@@ -34,15 +35,25 @@ def mark(text: str, pattern: re.Pattern | None) -> str:
 
 
 def _best_window(text: str, pattern: re.Pattern) -> tuple[int, float]:
-    """Start of the window holding the most distinct matched terms (then the most matches)."""
-    matches = list(pattern.finditer(text))
+    """Start of the window holding the most distinct matched terms (then the most matches).
+    Windows start a little before each match; both ends only move forward, so a body with
+    hundreds of matches of a common word costs one pass."""
+    matches = [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(text)]
     best_start, best_score = 0, 0.0
-    for i, match in enumerate(matches):
-        start = max(0, match.start() - _LEAD)
-        inside = [m for m in matches[i:] if m.end() <= start + SNIPPET_CHARS]
-        score = len({m.group(0).lower() for m in inside}) + 0.1 * len(inside)
+    inside: Counter[str] = Counter()
+    end = 0  # matches[i:end] lie inside the current window
+    for i, (match_start, _match_end, term) in enumerate(matches):
+        start = max(0, match_start - _LEAD)
+        while end < len(matches) and matches[end][1] <= start + SNIPPET_CHARS:
+            inside[matches[end][2]] += 1
+            end += 1
+        score = len(inside) + 0.1 * max(0, end - i)
         if score > best_score:
             best_start, best_score = start, score
+        if end > i:
+            inside[term] -= 1
+            if not inside[term]:
+                del inside[term]
     return best_start, best_score
 
 
