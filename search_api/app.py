@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from analyzers.segment import tokenizer
 from search_api.deps import _engine_for
 from search_api.routers import documents, reports, search, units
 from zhengce.settings import get_settings
@@ -34,14 +35,16 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 @asynccontextmanager
-async def _check_engine(app: FastAPI):
-    """Fail at start-up, with the reason, when the configured engine cannot be used."""
+async def _start(app: FastAPI):
+    """Fail at start-up, with the reason, when the configured engine cannot be used, and load the
+    segmentation dictionary now: the first search of each worker would otherwise wait ~1 s."""
     _engine_for(get_settings())
+    tokenizer()
     yield
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_check_engine)
+    app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_start)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(search.router)
     app.include_router(documents.router)
