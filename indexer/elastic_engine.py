@@ -20,7 +20,7 @@ from analyzers.model import Document
 from indexer.base import (
     COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
 )
-from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
+from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
 from indexer.query_tree import (
     BoolNode, ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
@@ -43,7 +43,9 @@ def mapping(shards: int, replicas: int) -> dict:
     """Index settings and mappings: whitespace-split token fields, keywords, dates."""
     tokens = {"type": "text", "analyzer": "zhengce_tokens", "norms": True}
     properties: dict[str, dict] = {"id": {"type": "keyword"}}
-    properties.update({name: tokens for name in WORD_FIELDS})
+    properties.update(
+        {name: {**tokens, "index_options": "positions" if name in NEAR_FIELDS else "freqs"} for name in WORD_FIELDS}
+    )
     properties.update({gram_field(name): {**tokens, "index_options": "positions"} for name in GRAM_FIELDS})
     properties.update({name: {"type": "keyword"} for name in KEYWORD_FIELDS})
     properties["year"] = {"type": "integer"}

@@ -2,6 +2,8 @@
 
 Text fields are searched two ways: by jieba words (ranking) and by overlapping character
 bigrams (recall: any verbatim substring is a phrase of bigrams, whatever the segmentation).
+Title, body and attachments share one bigram field, "text": a verbatim match anywhere is one
+phrase to evaluate instead of three (the title keeps its own, for title: queries and completion).
 Both are handed to the engines as whitespace-separated token strings, so tantivy and
 Elasticsearch index exactly the same tokens. Keyword fields carry facet and filter values.
 Preparing is the CPU-heavy part of indexing; prepare_all spreads it over every core."""
@@ -19,8 +21,11 @@ from analyzers.segment import gram_string, index_words, tokenizer
 
 # Searched by words, with their weight in ranking.
 WORD_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
-# Searched verbatim (bigrams): the word fields, and the small fields of field queries.
-GRAM_FIELDS = ("title", "meta", "body", "attachments", "number", "units", "domains")
+# Word fields whose words are also looked for side by side (the proximity bonus): only these
+# keep word positions, which would otherwise be the largest part of the index after the bigrams.
+NEAR_FIELDS = ("title", "body")
+# Searched verbatim (bigrams): everything readable, the title, and the small fields of field queries.
+GRAM_FIELDS = ("text", "title", "number", "units", "domains")
 KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "form", "publisher", "unit_role", "doc_number_key", "title_words")
 PARALLEL_FROM = 2000  # documents; below this a process pool costs more than it saves
 
@@ -33,11 +38,14 @@ def text_fields(document: Document) -> dict[str, str]:
     unit_names = [name for u in document.units for name in (u.name, u.as_written)] + [document.publisher]
     units = " ".join(dict.fromkeys(filter(None, unit_names)))
     domains = " ".join(document.domains)
+    attachments = "\n".join(f"{a.name}\n{a.text}" for a in document.attachments)
     return {
         "title": document.title,
         "meta": " ".join(filter(None, [document.doc_number, document.index_number, units, domains])),
         "body": document.body,
-        "attachments": "\n".join(f"{a.name}\n{a.text}" for a in document.attachments),
+        "attachments": attachments,
+        # Line breaks become a marked bigram, so no query without whitespace matches across parts.
+        "text": "\n".join(filter(None, [document.title, document.body, attachments])),
         "number": document.doc_number,
         "units": units,
         "domains": domains,

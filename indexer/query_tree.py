@@ -15,7 +15,7 @@ from analyzers.doc_number import doc_number_key
 from analyzers.segment import query_bigrams, query_words
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchQuery
-from indexer.fields import WORD_FIELDS, gram_field
+from indexer.fields import NEAR_FIELDS, WORD_FIELDS, gram_field
 from indexer.query import QueryPlan, Term, interpretation_hint
 
 GRAM_BOOST = 0.3
@@ -24,8 +24,9 @@ PROXIMITY_SLOP = 2  # steps over the sub-words indexed after a long word
 DOC_NUMBER_BOOST = 20.0
 # Which fields a term searches: (word fields, gram fields), by the term's field.
 SCOPES = {
-    # Verbatim recall is promised for title, body and attachments; metadata has its own fields.
-    None: (tuple(WORD_FIELDS), ("title", "body", "attachments")),
+    # Verbatim recall is promised for title, body and attachments (all in "text"); metadata has
+    # its own fields.
+    None: (tuple(WORD_FIELDS), ("text",)),
     "title": (("title",), ("title",)),
     "doc_number": ((), ("number",)),
     "unit": ((), ("units",)),
@@ -115,7 +116,7 @@ def _by_words(words: list[str], fields: tuple[str, ...]) -> Node | None:
     if len(words) > 1:
         near = tuple(
             PhraseNode(name, tuple(words), PROXIMITY_SLOP, PROXIMITY_BOOST * WORD_FIELDS[name])
-            for name in ("title", "body")
+            for name in NEAR_FIELDS
             if name in fields
         )
     return BoolNode(must=required, should=near)

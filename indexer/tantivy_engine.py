@@ -24,7 +24,7 @@ from analyzers.model import Document
 from indexer.base import (
     COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
 )
-from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
+from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
 from indexer.query_tree import (
     ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
@@ -48,7 +48,7 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in WORD_FIELDS:
-        builder.add_text_field(name, tokenizer_name="whitespace")
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position" if name in NEAR_FIELDS else "freq")
     for name in GRAM_FIELDS:
         builder.add_text_field(gram_field(name), tokenizer_name="whitespace")
     for name in KEYWORD_FIELDS:
