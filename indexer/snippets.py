@@ -3,7 +3,6 @@ returns the same ones and no spaces are ever inserted between Chinese words."""
 from __future__ import annotations
 
 import html
-import re
 from collections import Counter
 from functools import lru_cache
 
@@ -14,31 +13,49 @@ _LEAD = 30  # characters of context before the first match
 
 
 @lru_cache(maxsize=256)
-def _pattern(terms: tuple[str, ...]) -> re.Pattern | None:
-    terms = tuple(t for t in terms if t)
-    if not terms:
-        return None
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+def _needles(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms lower-cased, longest first."""
+    return tuple(sorted({t.lower() for t in terms if t}, key=len, reverse=True))
 
 
-def mark(text: str, pattern: re.Pattern | None) -> str:
+def _matches(text: str, needles: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each match, left to right, not overlapping, the longest term winning
+    where several start; case-insensitive. str.find runs in C: a regex alternation with
+    IGNORECASE stepped through a body at ~10 ns a character, 0.3 ms for a page of results."""
+    folded = text.lower()
+    if len(folded) != len(text):  # a letter whose lower case is longer (İ): compare as written
+        folded = text
+    found = []
+    for needle in needles:
+        at = folded.find(needle)
+        while at >= 0:
+            found.append((at, -len(needle)))
+            at = folded.find(needle, at + 1)
+    found.sort()
+    matches, covered = [], 0
+    for at, minus_length in found:
+        if at >= covered:
+            covered = at - minus_length
+            matches.append((at, covered, folded[at:covered]))
+    return matches
+
+
+def mark(text: str, needles: tuple[str, ...]) -> str:
     """Escape text and wrap every match in <em>."""
-    if pattern is None:
-        return html.escape(text)
     out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        out.append(f"<em>{html.escape(match.group(0))}</em>")
-        last = match.end()
+    for start, end, _term in _matches(text, needles):
+        out.append(html.escape(text[last:start]))
+        out.append(f"<em>{html.escape(text[start:end])}</em>")
+        last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
-def _best_window(text: str, pattern: re.Pattern) -> tuple[int, float]:
+def _best_window(text: str, needles: tuple[str, ...]) -> tuple[int, float]:
     """Start of the window holding the most distinct matched terms (then the most matches).
     Windows start a little before each match; both ends only move forward, so a body with
     hundreds of matches of a common word costs one pass."""
-    matches = [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(text)]
+    matches = _matches(text, needles)
     best_start, best_score = 0, 0.0
     inside: Counter[str] = Counter()
     end = 0  # matches[i:end] lie inside the current window
@@ -57,28 +74,28 @@ def _best_window(text: str, pattern: re.Pattern) -> tuple[int, float]:
     return best_start, best_score
 
 
-def _cut(text: str, start: int, pattern: re.Pattern | None) -> str:
+def _cut(text: str, start: int, needles: tuple[str, ...]) -> str:
     piece = text[start : start + SNIPPET_CHARS].replace("\n", " ")
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + SNIPPET_CHARS < len(text) else ""
-    return f"{prefix}{mark(piece, pattern)}{suffix}"
+    return f"{prefix}{mark(piece, needles)}{suffix}"
 
 
 def snippet(document: Document, terms: tuple[str, ...]) -> str:
     """The best passage of the body or an attachment; an attachment passage names its file."""
-    pattern = _pattern(terms)
-    if pattern is not None:
+    needles = _needles(terms)
+    if needles:
         candidates = [("", document.body)] + [(a.name, a.text) for a in document.attachments if a.text]
         best = max(
-            ((label, text, *_best_window(text, pattern)) for label, text in candidates),
+            ((label, text, *_best_window(text, needles)) for label, text in candidates),
             key=lambda c: c[3],
         )
         label, text, start, score = best
         if score > 0:
             prefix = f"【附件：{html.escape(label)}】" if label else ""
-            return prefix + _cut(text, start, pattern)
-    return _cut(document.body, 0, None)
+            return prefix + _cut(text, start, needles)
+    return _cut(document.body, 0, ())
 
 
 def title_html(document: Document, terms: tuple[str, ...]) -> str:
-    return mark(document.title, _pattern(terms))
+    return mark(document.title, _needles(terms))
