@@ -38,9 +38,14 @@ def tokenizer():
     return _tokenizer
 
 
+# A letter, digit or hanzi: what str.isalnum accepts (\w without the underscore). One compiled
+# search per piece instead of a generator over its characters: 15% of indexing time before.
+_WORDLIKE = re.compile(r"[^\W_]")
+
+
 def is_word(text: str) -> bool:
     """Whether a jieba piece is worth indexing: anything with a letter, digit or hanzi."""
-    return any(ch.isalnum() for ch in text)
+    return _WORDLIKE.search(text) is not None
 
 
 def index_words(text: str) -> list[str]:
@@ -48,15 +53,17 @@ def index_words(text: str) -> list[str]:
     inside it (jieba's "search" mode), lower-cased. Phrase queries over words use a small slop
     to step over those sub-words."""
     tk = tokenizer()
+    known = tk.FREQ
     words: list[str] = []
     for word in tk.cut(text, HMM=True):
         if not is_word(word):
             continue
         word = word.lower()
         words.append(word)
-        for size in (2, 3):
-            if len(word) > size:
-                words.extend(part for i in range(len(word) - size + 1) if tk.FREQ.get(part := word[i : i + size]))
+        if len(word) > 2:
+            words.extend(part for i in range(len(word) - 1) if known.get(part := word[i : i + 2]))
+            if len(word) > 3:
+                words.extend(part for i in range(len(word) - 2) if known.get(part := word[i : i + 3]))
     return words
 
 

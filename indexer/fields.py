@@ -74,7 +74,7 @@ def prepare(document: Document) -> PreparedDocument:
     texts = text_fields(document)
     tokens = {name: " ".join(index_words(texts[name])) for name in WORD_FIELDS if texts[name]}
     tokens.update({gram_field(name): gram_string(texts[name]) for name in GRAM_FIELDS if len(texts[name]) > 1})
-    title_words = sorted({w for w in index_words(document.title) if len(w) > 1})
+    title_words = sorted({w for w in tokens.get("title", "").split() if len(w) > 1})
     keywords = {
         "domain": document.domains,
         "unit": document.unit_names,
