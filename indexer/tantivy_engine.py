@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -42,6 +43,12 @@ def _utc(day: date) -> datetime:
 
 def _boosted(query: Query, boost: float) -> Query:
     return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+@cache
+def _facet_pool() -> ThreadPoolExecutor:
+    """One per process, shared by every engine, started at the first search."""
+    return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="facets")
 
 
 def _schema() -> tantivy.Schema:
@@ -85,7 +92,6 @@ class TantivyEngine(SearchEngine):
         self._current: str | None = None
         self._stamp: tuple[int, int] | None = None
         self._searcher_now: tantivy.Searcher | None = None
-        self._pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="facets")
 
     # ---- building ----
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
@@ -243,7 +249,7 @@ class TantivyEngine(SearchEngine):
         full = self._full_query(plan, query)
         # tantivy lets go of the GIL while it searches: facets are counted on another core
         # while this thread ranks and reads the page, which hides most of their cost.
-        facets = self._pool.submit(self._counts, searcher, full, FACETS, FACET_SIZE)
+        facets = _facet_pool().submit(self._counts, searcher, full, FACETS, FACET_SIZE)
         total, page = self._ranked(searcher, full, query, by_score=plan.has_text)
         terms = plan.highlight_terms
         hits = []
