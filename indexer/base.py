@@ -96,11 +96,24 @@ def facet_counts(name: str, buckets: list[tuple[object, int]]) -> list[FacetCoun
     return counts
 
 
+REINDEX_HINT = "rebuild it with `zhengce reindex` (from the raw store, nothing is fetched again)"
+
+
+class IndexOutdated(RuntimeError):
+    """The index holds other fields than this version of zhengce searches — it was built by an
+    older version. Searching it would quietly find less, so it is refused with REINDEX_HINT."""
+
+
 class SearchEngine(ABC):
     @abstractmethod
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
         """Build a fresh index of exactly these documents and switch searches to it at once.
         count_hint: roughly how many there are, to decide whether to prepare them in parallel."""
+
+    @abstractmethod
+    def check_index(self) -> None:
+        """IndexOutdated when the current index was built with other fields than this version
+        searches; nothing when it fits, or when there is no index yet."""
 
     @abstractmethod
     def search(self, query: SearchQuery) -> SearchResult: ...

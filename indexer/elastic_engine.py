@@ -18,7 +18,8 @@ from elasticsearch.helpers import streaming_bulk
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
+    COUNTABLE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
+    SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
@@ -122,6 +123,16 @@ class ElasticsearchEngine(SearchEngine):
                 f"Elasticsearch {version} is not supported; zhengce works with {' and '.join(f'{m}.x' for m in SUPPORTED_MAJORS)}"
             )
         return version
+
+    def check_index(self) -> None:
+        # Field names and types: a cluster reports a mapping with its own defaults filled in or
+        # left out, but a field this version searches and the index lacks shows either way.
+        expected = {name: spec["type"] for name, spec in mapping(self.shards, self.replicas)["mappings"]["properties"].items()}
+        for index in self._indices():
+            found = self.client.indices.get_mapping(index=index)[index]["mappings"].get("properties", {})
+            if {name: spec.get("type", "object") for name, spec in found.items()} != expected:
+                raise IndexOutdated(f"Elasticsearch index {index} (alias {self.alias}) has other fields than this "
+                                    f"version of zhengce searches; {REINDEX_HINT}")
 
     def _indices(self) -> list[str]:
         try:

@@ -23,7 +23,8 @@ from tantivy import Occur, Query
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACETS, FacetCount, Hit, IndexReport, SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
+    COUNTABLE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
+    SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan, parse_query
@@ -131,10 +132,17 @@ class TantivyEngine(SearchEngine):
             if stamp != self._stamp:
                 name = pointer.read_text(encoding="utf-8").strip()
                 if name != self._current:
-                    self._searcher_now = tantivy.Index.open(str(self.root / name)).searcher()
+                    index = tantivy.Index.open(str(self.root / name))
+                    if index.schema != self.schema:
+                        raise IndexOutdated(f"the index {self.root / name} has other fields than this version "
+                                            f"of zhengce searches; {REINDEX_HINT}")
+                    self._searcher_now = index.searcher()
                     self._current = name
                 self._stamp = stamp
             return self._searcher_now
+
+    def check_index(self) -> None:
+        self._searcher()
 
     def count(self) -> int:
         searcher = self._searcher()

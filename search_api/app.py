@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from analyzers.segment import tokenizer
+from indexer.base import IndexOutdated
 from search_api.deps import _engine_for
 from search_api.routers import documents, reports, search, units
 from zhengce.settings import get_settings
@@ -34,11 +35,16 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     )
 
 
+async def _index_outdated(request: Request, exc: IndexOutdated) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"message": str(exc)})
+
+
 @asynccontextmanager
 async def _start(app: FastAPI):
-    """Fail at start-up, with the reason, when the configured engine cannot be used, and load the
-    segmentation dictionary now: the first search of each worker would otherwise wait ~1 s."""
-    _engine_for(get_settings())
+    """Fail at start-up, with the reason, when the configured engine or its index cannot be used,
+    and load the segmentation dictionary now: the first search of each worker would otherwise
+    wait ~1 s."""
+    _engine_for(get_settings()).check_index()
     tokenizer()
     yield
 
@@ -46,6 +52,7 @@ async def _start(app: FastAPI):
 def create_app() -> FastAPI:
     app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_start)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IndexOutdated, _index_outdated)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(reports.router)

@@ -27,6 +27,7 @@ class StubState:
     requests: list[Recorded] = field(default_factory=list)
     documents: dict[str, dict] = field(default_factory=dict)  # _id → _source
     aliases: dict[str, str] = field(default_factory=dict)  # alias → index
+    mappings: dict[str, dict] = field(default_factory=dict)  # index → the mappings it was created with
     reject_ids: set[str] = field(default_factory=set)  # bulk items answered with a mapping error
     throttle_bulk_once: bool = False  # answer the first bulk with 429, as a busy cluster does
     search_hits: list[dict] | None = None  # canned hits; default: every stored document
@@ -82,6 +83,11 @@ def make_handler(state: StubState):
                 if index is None:
                     return self._reply(404, {"error": {"type": "aliases_not_found_exception"}, "status": 404})
                 return self._reply(200, {index: {"aliases": {parts[1]: {}}}})
+            if len(parts) == 2 and parts[1] == "_mapping":
+                index = state.aliases.get(parts[0], parts[0])
+                return self._reply(200, {index: {"mappings": state.mappings.get(index, {})}})
+            if self.command == "PUT" and len(parts) == 1 and body:
+                state.mappings[parts[0]] = body.get("mappings", {})
             if len(parts) >= 2 and parts[1] == "_search":
                 return self._search(body)
             if len(parts) >= 2 and parts[1] == "_count":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from analyzers.model import DocKind, Document, document_id
-from indexer.base import SearchQuery
+from indexer.base import IndexOutdated, SearchQuery
 from indexer.elastic_engine import ElasticsearchEngine, EngineUnavailable, connect, render
 from indexer.fields import prepare
 from indexer.query import parse_query
@@ -162,3 +162,15 @@ def test_total_counts_with_the_same_query(stub):
     assert engine.total(query) == 2
     sent = [r for r in state.requests if r.path.endswith("/_count")][-1].body
     assert sent["query"] == render(search_node(parse_query(query.q), query))
+
+
+def test_an_index_built_with_other_fields_is_refused_until_rebuilt(stub):
+    state, url = stub
+    engine = engine_for(url)
+    engine.check_index()  # no index yet: nothing to refuse
+    state.aliases["zhengce-test"] = "zhengce-test-1"  # built by an older version: no "text_ng"
+    state.mappings["zhengce-test-1"] = {"properties": {"id": {"type": "keyword"}, "body_ng": {"type": "text"}}}
+    with pytest.raises(IndexOutdated, match="zhengce-test-1 .*other fields.*zhengce reindex"):
+        engine.check_index()
+    engine.replace_all(DOCS)
+    engine.check_index()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from analyzers.model import DocKind, Document, document_id
-from indexer.base import SearchQuery
+from indexer.base import IndexOutdated, SearchQuery
 from indexer.tantivy_engine import TantivyEngine
 from tests.conftest import SAMPLE_DOCUMENTS
 
@@ -120,3 +120,62 @@ def test_replace_all_switches_a_running_engine_atomically(tmp_path):
     writer.replace_all([_doc("http://a/3", "教育救助意见")])
     assert [h.document.title for h in reader.search(SearchQuery(q="救助")).hits] == ["教育救助意见"]
     assert len(list(tmp_path.glob("tantivy-*"))) == 1
+
+
+def _outdated_index(root, name: str) -> None:
+    """An index as an older version built it (its bigram field named as it once was), made current."""
+    import tantivy
+
+    (root / name).mkdir(parents=True)
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("body_ng", tokenizer_name="whitespace")
+    tantivy.Index(builder.build(), path=str(root / name)).writer().commit()
+    (root / "CURRENT.tmp").write_text(name, encoding="utf-8")
+    (root / "CURRENT.tmp").replace(root / "CURRENT")
+
+
+def _one_document_index(root) -> TantivyEngine:
+    engine = TantivyEngine(root)
+    url = "http://example.gov.cn/t1.htm"
+    engine.replace_all([Document(id=document_id(url), url=url, site="t", kind=DocKind.policy, title="政务公开工作要点",
+                                 body="做好政务公开工作。")])
+    return engine
+
+
+def test_an_index_built_with_other_fields_is_refused_with_the_remedy(tmp_path):
+    """Such an index would quietly find less: searching and serving refuse it and name the
+    command that rebuilds it."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "index" / "tantivy"
+    _outdated_index(root, "tantivy-1")
+    with pytest.raises(IndexOutdated, match="other fields than this version of zhengce searches; .*zhengce reindex"):
+        TantivyEngine(root).search(SearchQuery(q="政务公开"))
+    served = subprocess.run([sys.executable, "-m", "zhengce.cli", "--data-dir", str(tmp_path), "serve", "--port", "9"],
+                            capture_output=True, text=True, timeout=60)
+    assert served.returncode == 2 and "zhengce reindex" in served.stderr and "Traceback" not in served.stderr
+    rebuilt = _one_document_index(root)
+    rebuilt.check_index()
+    assert rebuilt.search(SearchQuery(q="政务公开")).total == 1
+
+
+def test_a_running_server_answers_503_with_the_remedy_when_an_outdated_index_becomes_current(tmp_path):
+    import json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tests.conftest import start_api
+
+    root = tmp_path / "index" / "tantivy"
+    _one_document_index(root)
+    with start_api(tmp_path) as url:
+        search = f"{url}/api/search?q={urllib.parse.quote('政务公开')}"
+        with urllib.request.urlopen(search) as response:
+            assert json.load(response)["total"] == 1
+        _outdated_index(root, "tantivy-old")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(search)
+        assert refused.value.code == 503 and "zhengce reindex" in json.load(refused.value)["message"]

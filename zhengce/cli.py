@@ -53,12 +53,16 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 1 if report.index_failures else 0
 
 
-def _engine_or_exit(settings: Settings):
-    """The configured engine, or a clear message and exit status 2 (unreachable cluster …)."""
+def _engine_or_exit(settings: Settings, to_search: bool = False):
+    """The configured engine, or a clear message and exit status 2 (unreachable cluster; when it
+    is to be searched, an index built by an older version …)."""
     from zhengce.engines import open_engine
 
     try:
-        return open_engine(settings)
+        engine = open_engine(settings)
+        if to_search:
+            engine.check_index()
+        return engine
     except (RuntimeError, ValueError) as exc:
         print(f"zhengce: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
@@ -70,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from search_api.server import run
 
     settings = _settings(args)
-    _engine_or_exit(settings)
+    _engine_or_exit(settings, to_search=True)
     os.environ["ZHENGCE_DATA_DIR"] = str(settings.data_dir)
     print(f"zhengce: http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/docs)", flush=True)
     run(args.host, args.port)
