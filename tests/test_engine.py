@@ -122,6 +122,19 @@ def test_replace_all_switches_a_running_engine_atomically(tmp_path):
     assert len(list(tmp_path.glob("tantivy-*"))) == 1
 
 
+def test_facets_counted_on_another_thread_are_the_same(engine, monkeypatch):
+    """Large indexes count facets beside ranking; the sample index is small, so lower the bar."""
+    import indexer.tantivy_engine
+
+    queries = [SearchQuery(q="政务公开"), SearchQuery(q="通知", kind="policy"), SearchQuery()]
+    inline = [engine.search(q) for q in queries]
+    monkeypatch.setattr(indexer.tantivy_engine, "FACET_THREAD_FROM", 0)
+    threaded = [engine.search(q) for q in queries]
+    for one, other in zip(inline, threaded):
+        assert one.facets == other.facets and one.facets["unit"] and one.total == other.total
+        assert [h.document.id for h in one.hits] == [h.document.id for h in other.hits]
+
+
 def _outdated_index(root, name: str) -> None:
     """An index as an older version built it (its bigram field named as it once was), made current."""
     import tantivy
