@@ -60,10 +60,9 @@ def index_words(text: str) -> list[str]:
             continue
         word = word.lower()
         words.append(word)
-        if len(word) > 2:
-            words.extend(part for i in range(len(word) - 1) if known.get(part := word[i : i + 2]))
-            if len(word) > 3:
-                words.extend(part for i in range(len(word) - 2) if known.get(part := word[i : i + 3]))
+        for size in (2, 3):
+            if len(word) > size:
+                words.extend(part for i in range(len(word) - size + 1) if known.get(part := word[i : i + size]))
     return words
 
 
