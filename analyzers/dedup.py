@@ -52,9 +52,11 @@ def _merge_links(links: list[list[InterpretationLink]]) -> list[InterpretationLi
 
 def merge_duplicates(documents: list[Document]) -> list[Document]:
     groups = _Groups(len(documents))
-    first_with: dict[tuple[str, str], int] = {}
+    first_with: dict[tuple[str, str, str], int] = {}
     for i, doc in enumerate(documents):
-        keys = [("url", normalized_url(u)) for u in doc.urls or [doc.url]] + [("hash", doc.content_hash)]
+        # Keyed by site too: another site's page with the same text or a canonical naming our
+        # address is never merged into (and so never replaces) this site's document.
+        keys = [("url", doc.site, normalized_url(u)) for u in doc.urls or [doc.url]] + [("hash", doc.site, doc.content_hash)]
         for key in keys:
             if key in first_with:
                 groups.union(i, first_with[key])

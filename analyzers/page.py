@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag
 
 from bs4 import BeautifulSoup, Tag
 
@@ -20,6 +20,7 @@ from analyzers.model import INTERPRETATION_FORMS, Attachment, DocKind, Document,
 from analyzers.readable import main_content
 from analyzers.signature import signature
 from analyzers.unit_registry import default_registry
+from analyzers.urls import safe_url, same_host
 from analyzers.units import extract_units
 from analyzers.validity import own_validity, repeals_and_revisions
 from sites import PageRules, Site
@@ -75,8 +76,11 @@ def _published(texts: list[str]) -> datetime | None:
 
 
 def _canonical(soup: BeautifulSoup, url: str) -> str:
+    """The page's rel=canonical, honoured only on the page's own host: a page can speak for
+    another address of its own site, never take over a document of another site."""
     link = soup.find("link", rel="canonical", href=True)
-    return urldefrag(urljoin(url, link["href"].strip()))[0] if link and link["href"].strip() else url
+    canonical = safe_url(link["href"], url) if link else None
+    return urldefrag(canonical)[0] if canonical and same_host(canonical, url) else url
 
 
 def _table_fields(table: Tag | None, labels: dict[str, str]) -> dict[str, str]:
@@ -94,13 +98,20 @@ def _table_fields(table: Tag | None, labels: dict[str, str]) -> dict[str, str]:
     return found
 
 
-def _links(base_url: str, anchors: list[Tag]) -> list[tuple[str, str]]:
+def _links(base_url: str, anchors: list[Tag], keep_unsafe: bool = False) -> list[tuple[str, str]]:
+    """(absolute http(s) URL, anchor text) of each anchor, once per URL. With `keep_unsafe`, an
+    anchor whose href is no such URL is kept as ("", text): its text stays, as text, never a link."""
     seen, links = set(), []
     for anchor in anchors:
-        href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
+        href = anchor.get("href") or ""
+        if href.strip().startswith("#"):
             continue
-        url = urldefrag(urljoin(base_url, href))[0]
+        url = safe_url(href, base_url)
+        if url is None:
+            if keep_unsafe and inline_text(anchor):
+                links.append(("", inline_text(anchor)))
+            continue
+        url = urldefrag(url)[0]
         if url not in seen:
             seen.add(url)
             links.append((url, inline_text(anchor)))
@@ -206,8 +217,8 @@ def analyze_page(
         return PageResult(None, ["页面缺少标题或正文，未建立文档"])
 
     attachments = []
-    for att_url, name in _links(url, attachment_anchors):
-        extracted = read_attachment(att_url)
+    for att_url, name in _links(url, attachment_anchors, keep_unsafe=True):
+        extracted = read_attachment(att_url) if att_url else ExtractedText("", "链接不是 http(s) 地址，未下载")
         if extracted is None:
             attachments.append(Attachment(name=name, url=att_url, error="附件未下载"))
         else:

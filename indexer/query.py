@@ -108,6 +108,11 @@ def interpretation_hint(text: str) -> tuple[str, str] | None:
     return None
 
 
+# Dates every engine can store and compare (timestamps in nanoseconds end in 1677 and 2262).
+EARLIEST_DATE = date(1700, 1, 1)
+LATEST_DATE = date(2261, 12, 31)
+
+
 def _date_range(value: str) -> tuple[date | None, date | None] | None:
     """2016 / 2016-06 / 2016-06-30, or a range A..B with either end open; None if not a date."""
     start, sep, end = value.partition("..")
@@ -127,9 +132,12 @@ def _date_range(value: str) -> tuple[date | None, date | None] | None:
         return date(year, month, int(day))
 
     try:
-        return (bound(start, False) if start else None), (bound(end, True) if end else None)
+        found = (bound(start, False) if start else None), (bound(end, True) if end else None)
     except ValueError:  # also an impossible date such as 2016-02-30
         return None
+    if any(d is not None and not EARLIEST_DATE <= d <= LATEST_DATE for d in found):
+        return None  # the engines store nothing outside these years (nanosecond timestamps)
+    return found
 
 
 def _normalize(q: str) -> str:
@@ -166,7 +174,7 @@ def parse_query(q: str) -> QueryPlan:
         if field_name == "date":
             found = _date_range(value)
             if found is None:
-                notes.append(f"“{value}”不是日期或日期范围，已按普通词处理")
+                notes.append(f"“{value}”不是 {EARLIEST_DATE.year}–{LATEST_DATE.year} 年间的日期或日期范围，已按普通词处理")
                 field_name = None
             else:
                 date_from, date_to = found

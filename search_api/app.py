@@ -4,17 +4,18 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from analyzers.segment import tokenizer
 from indexer.base import IndexOutdated
 from search_api.deps import _engine_for
-from search_api.routers import documents, reports, search, units
+from search_api.routers import documents, reports, search, staff, units
+from search_api.security import SecurityHeadersMiddleware
 from zhengce.settings import get_settings
-from ui import pages
+from ui import api_docs, pages, staff_pages
 
 DESCRIPTION = """Search Chinese government policy documents (政策文件) with their
 interpretation materials (政策解读). Every HTML page of the UI has its JSON twin here."""
@@ -29,10 +30,12 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    return JSONResponse(
-        status_code=422,
-        content={"message": f"invalid parameters — {_validation_message(exc)}", "detail": jsonable_encoder(exc.errors())},
-    )
+    # Where, what and why, never the input itself: it may be NaN, Infinity or a lone surrogate,
+    # which JSON cannot carry, and echoing what a client sent serves no one.
+    detail = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+              for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"message": f"invalid parameters — {_validation_message(exc)}",
+                                                  "detail": detail})
 
 
 async def _index_outdated(request: Request, exc: IndexOutdated) -> JSONResponse:
@@ -50,15 +53,25 @@ async def _start(app: FastAPI):
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_start)
+    # /docs is ours (ui.api_docs): FastAPI's loads Swagger UI from a CDN, with inline script.
+    app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_start,
+                  docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IndexOutdated, _index_outdated)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(reports.router)
     app.include_router(units.router)
+    app.include_router(staff.router)
     app.include_router(pages.router)
+    app.include_router(staff_pages.router)
+    app.include_router(api_docs.router)
+    app.mount(api_docs.ASSETS_PATH, StaticFiles(directory=api_docs.ASSETS_DIR), name="apidocs")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    # Outermost first: a request for a host we do not serve (DNS rebinding) is refused before
+    # anything runs, and every answer, refusals included, carries the security headers.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=get_settings().host_allow_list)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

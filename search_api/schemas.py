@@ -152,6 +152,29 @@ class TimelinessReportOut(BaseModel):
 
 class ScopeChange(BaseModel):
     include: bool = Field(description="true: the policy needs an interpretation; false: it does not")
+    reason: str = Field("", max_length=500, description="why, for the audit log and the report")
+
+
+class ScopeDecisionOut(BaseModel):
+    doc_id: str
+    include: bool
+    decided_by: str
+    decided_at: datetime
+    reason: str
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description="the staff member, or 命令行 / 导入 for changes made outside the API")
+    action: str = Field(description="scope.include, scope.exclude, scope.reset, scope.import, staff.add, session.open …")
+    target: str = Field(description="the document id or account the change concerns")
+    detail: dict
+
+
+class StaffOut(BaseModel):
+    name: str
+    via: str = Field(description="token (Authorization: Bearer) or session (signed in with the browser)")
 
 
 class UnitSummaryOut(BaseModel):

@@ -10,7 +10,7 @@ from analyzers.timeliness import NORMATIVE_TYPES, TimelinessReport, report
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchEngine, SearchQuery, SearchResult, Suggestion
 from indexer.corrections import did_you_mean
-from search_api.scope import load_overrides
+from search_api.staff_store import StaffStore
 from zhengce.settings import Settings
 
 
@@ -44,6 +44,7 @@ def suggest(engine: SearchEngine, prefix: str, size: int = 8) -> list[Suggestion
 def timeliness_report(
     engine: SearchEngine,
     settings: Settings,
+    store: StaffStore,
     unit: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -60,7 +61,7 @@ def timeliness_report(
         engine.documents(query),
         today=as_of or date.today(),
         workdays=workdays or settings.interpretation_workdays,
-        overrides=load_overrides(settings.scope_overrides_path),
+        overrides=store.scope_overrides(),
         types=frozenset(settings.timeliness_types) or NORMATIVE_TYPES,
     )
 

@@ -56,8 +56,26 @@ def data_dir(tmp_path_factory, sample_site_url) -> Path:
 
 @pytest.fixture(scope="module")
 def client(api_url):
-    """An HTTP client of the real API server."""
+    """An HTTP client of the real API server, as the public."""
     with httpx.Client(base_url=api_url, timeout=30) as http:
+        yield http
+
+
+STAFF_NAME = "测试员"
+
+
+@pytest.fixture(scope="session")
+def staff_token(data_dir) -> str:
+    """An API token of a staff account made with `zhengce staff add`, as an administrator would."""
+    added = zhengce(data_dir, "staff", "add", STAFF_NAME)
+    assert added.returncode == 0, added.stderr
+    return added.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def staff_client(api_url, staff_token):
+    """An HTTP client of the real API server, authenticated as staff by its bearer token."""
+    with httpx.Client(base_url=api_url, timeout=30, headers={"Authorization": f"Bearer {staff_token}"}) as http:
         yield http
 
 

@@ -31,7 +31,7 @@ def test_raw_utf8_in_the_request_line_is_accepted(api_url):
     """What `curl '127.0.0.1:8000/api/search?q=政务公开'` sends: the hanzi unencoded."""
     host, port = api_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall("GET /api/search?q=政务公开 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode("utf-8"))
+        sock.sendall(f"GET /api/search?q=政务公开 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode("utf-8"))
         raw = b""
         while chunk := sock.recv(65536):
             raw += chunk

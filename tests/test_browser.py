@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.conftest import STAFF_NAME
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -69,7 +71,7 @@ def test_crawled_script_text_is_shown_not_run(page, api_url):
     assert dialogs == []
 
 
-def test_timeliness_dashboard_renders_and_staff_can_exclude_a_policy(page, api_url, tmp_path):
+def test_timeliness_dashboard_renders_and_staff_can_exclude_a_policy(page, api_url, staff_token, tmp_path):
     page.goto(api_url + "/reports/timeliness")
     expect(page.locator("h1")).to_have_text("政策解读发布时效")
     full_bar = page.locator('#rate-chart rect.bar[data-unit="泉港区民政局"]')
@@ -86,12 +88,35 @@ def test_timeliness_dashboard_renders_and_staff_can_exclude_a_policy(page, api_u
         csv_link.click()
     assert download.value.suggested_filename == "timeliness.csv"
 
+    expect(row.locator("button.scope")).to_have_count(0)  # the public sees no staff controls
+
+    sign_in(page, staff_token)
+    expect(page.locator("h1")).to_have_text("政策解读发布时效")
+    row = page.locator("#rows tr", has_text="泉港环〔2019〕8号")
     policy_id = row.locator("button.scope").get_attribute("data-id")
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
     try:
+        page.locator("#scope-reason").fill("浏览器测试")
         row.locator("button.scope").click()
-        expect(page.locator("#rows tr", has_text="泉港环〔2019〕8号").locator(".status")).to_have_text("无需解读")
+        excluded = page.locator("#rows tr", has_text="泉港环〔2019〕8号")
+        expect(excluded.locator(".status")).to_have_text("无需解读")
+        expect(excluded.locator(".decision")).to_contain_text(f"排除：{STAFF_NAME}")
+        expect(excluded.locator(".decision")).to_contain_text("浏览器测试")
     finally:
-        page.request.delete(f"{api_url}/api/reports/timeliness/scope/{policy_id}")
+        gone = page.request.delete(f"{api_url}/api/reports/timeliness/scope/{policy_id}", headers={"X-CSRF-Token": csrf})
+        assert gone.status == 204
+    page.goto(api_url + "/staff/audit")
+    expect(page.locator("#audit tr").nth(1)).to_contain_text("scope.reset")
+    page.get_by_role("button", name=re.compile("退出")).click()
+    expect(page.get_by_role("link", name="工作人员登录")).to_be_visible()
+
+
+def sign_in(page, token: str) -> None:
+    """Through the sign-in page, as a staff member would, with the token `zhengce staff add` gave."""
+    page.get_by_role("link", name="工作人员登录").click()
+    page.get_by_label("账号").fill(STAFF_NAME)
+    page.get_by_label("密码或 API 令牌").fill(token)
+    page.get_by_role("button", name="登录").click()
 
 
 def test_unit_page_shows_tasks_and_links_to_co_units(page, api_url):

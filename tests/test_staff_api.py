@@ -7,6 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from search_api.exports import ROW_COLUMNS
+from tests.conftest import STAFF_NAME
 
 NOTICE_84 = "泉港区人民政府办公室关于印发推进社会公益事业建设领域政府信息公开工作实施方案的通知"
 AS_OF = "2026-11-25"
@@ -75,23 +76,32 @@ def test_xlsx_download_opens_with_three_sheets(client):
     assert list(book["按单位"].values)[1][:2] == ("泉港区民政局", 2)
 
 
-def test_staff_include_and_exclude_a_policy(client):
+def test_staff_include_and_exclude_a_policy(client, staff_client):
     body = report(client)
     minzheng = next(r for r in body["rows"] if r["title"] == "泉州市民政局关于印发2016年政务公开工作要点的通知")
     assert (minzheng["status"], minzheng["reason"]) == ("not_required", "无文号")
     url = f"/api/reports/timeliness/scope/{minzheng['policy_id']}"
+    assert client.put(url, json={"include": True}).status_code == 401  # the public cannot change it
     try:
-        assert client.put(url, json={"include": True}).json() == {minzheng["policy_id"]: True}
+        changed = staff_client.put(url, json={"include": True, "reason": "规范性文件"}).json()
+        assert (changed["doc_id"], changed["include"], changed["decided_by"], changed["reason"]) == (
+            minzheng["policy_id"], True, STAFF_NAME, "规范性文件",
+        )
         included = next(r for r in report(client)["rows"] if r["policy_id"] == minzheng["policy_id"])
         # Thu 2016-06-30 → deadline Tue 07-05; the 文字解读 of 07-04 is on time.
         assert (included["status"], included["deadline"], included["interpretation_published"]) == (
             "on_time", "2016-07-05", "2016-07-04",
         )
     finally:
-        assert client.delete(url).status_code == 204
+        assert staff_client.delete(url).status_code == 204
     assert next(r for r in report(client)["rows"] if r["policy_id"] == minzheng["policy_id"])["status"] == "not_required"
-    assert client.put("/api/reports/timeliness/scope/0123456789abcdef", json={"include": True}).status_code == 404
-    assert client.put(url, json={"include": "maybe"}).status_code == 422
+    audit = staff_client.get("/api/staff/audit", params={"limit": 2}).json()
+    assert [(e["actor"], e["action"], e["target"]) for e in audit] == [
+        (STAFF_NAME, "scope.reset", minzheng["policy_id"]), (STAFF_NAME, "scope.include", minzheng["policy_id"]),
+    ]
+    assert client.get("/api/staff/audit").status_code == 401
+    assert staff_client.put("/api/reports/timeliness/scope/0123456789abcdef", json={"include": True}).status_code == 404
+    assert staff_client.put(url, json={"include": "maybe"}).status_code == 422
 
 
 def test_unit_lookup_by_alias_lists_tasks_with_roles_and_co_units(client):

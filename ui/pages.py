@@ -4,27 +4,25 @@ itself escaped and marked (indexer.snippets) are inserted as HTML."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from analyzers.model import KIND_LABELS, DocKind, LinkMethod, UnitRole
 from analyzers.timeliness import STATUS_LABELS
 from indexer.base import SearchQuery
 from search_api import services
+from search_api.auth import OptionalStaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
 from search_api.params import SearchQueryDep
 from search_api.services import timeliness_report, unit_detail, units_overview
 from search_api.versions import diff
+from ui.templating import HERE, templates
 
-HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
 
 FACET_TITLES = {"domain": "主题分类", "unit": "发布机构 / 责任单位", "year": "年份", "type": "公文种类", "kind": "类别"}
 KIND_NAMES = {kind.value: label for kind, label in KIND_LABELS.items()}
@@ -105,12 +103,14 @@ def timeliness_page(
     request: Request,
     engine: EngineDep,
     settings: SettingsDep,
+    store: StaffStoreDep,
+    staff: OptionalStaffDep,
     unit: Annotated[str | None, Query(max_length=100)] = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
 ):
     unit = unit or None
-    result = timeliness_report(engine, settings, unit, date_from, date_to)
+    result = timeliness_report(engine, settings, store, unit, date_from, date_to)
     params = {k: v for k, v in {"unit": unit, "from": date_from, "to": date_to}.items() if v}
     return templates.TemplateResponse(
         request,
@@ -123,6 +123,7 @@ def timeliness_page(
             "units": sorted(c.value for c in engine.term_counts("publisher", SearchQuery())),
             "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
             "link_methods": {m.value: label for m, label in LINK_METHODS.items()},
+            "decisions": store.scope_decisions() if staff else {},
             "download": lambda fmt: "/api/reports/timeliness?" + urlencode({**params, "format": fmt}),
         },
     )
@@ -133,7 +134,7 @@ def units_page(request: Request, engine: EngineDep):
     return templates.TemplateResponse(request, "units.html", {"units": units_overview(engine)})
 
 
-@router.get("/units/{name}", response_class=HTMLResponse)
+@router.get("/units/{name:path}", response_class=HTMLResponse)
 def unit_page(request: Request, engine: EngineDep, name: str):
     detail = unit_detail(engine, name)
     if detail is None:

@@ -72,12 +72,70 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
     from search_api.server import run
+    from search_api.staff_store import StaffStore
 
     settings = _settings(args)
     _engine_or_exit(settings, to_search=True)
+    # The workers read their settings from the environment.
     os.environ["ZHENGCE_DATA_DIR"] = str(settings.data_dir)
+    os.environ["ZHENGCE_BIND_HOST"] = args.host
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        staff = StaffStore(settings.staff_db_path, settings.scope_overrides_path)
+        if not staff.has_staff():
+            print("zhengce: warning: serving beyond this machine with no staff account — nobody can sign in"
+                  " to the staff pages; add one with `zhengce staff add NAME`", file=sys.stderr)
+        hosts = Settings.from_env(data_dir=settings.data_dir).host_allow_list
+        print(f"zhengce: answering for host names {', '.join(hosts)} (set ZHENGCE_ALLOWED_HOSTS for others)",
+              file=sys.stderr)
     print(f"zhengce: http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/docs)", flush=True)
     run(args.host, args.port)
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    """Staff accounts: add (prints a new API token, once), password, remove, list, import-scope."""
+    import getpass
+
+    from search_api.staff_store import StaffStore
+
+    settings = _settings(args)
+    store = StaffStore(settings.staff_db_path, settings.scope_overrides_path)
+    if args.action == "list":
+        for name in store.staff_names():
+            print(name)
+        return 0
+    if args.action == "import-scope":
+        path = Path(args.name)
+        print(f"imported {store.import_scope_file(path)} scope decisions from {path}")
+        return 0
+    if not args.name:
+        print(f"zhengce staff {args.action} needs a NAME", file=sys.stderr)
+        return 2
+    if args.action == "add":
+        try:
+            token = store.add_staff(args.name)
+        except ValueError as exc:
+            print(f"zhengce: {exc}", file=sys.stderr)
+            return 2
+        print(f"API token for {args.name} (shown only now; use it as `Authorization: Bearer …`, or to sign in):")
+        print(token)
+        return 0
+    if args.action == "password":
+        password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("password: ")
+        try:
+            store.set_password(args.name, password)
+        except KeyError:
+            print(f"zhengce: no staff account {args.name!r}", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"zhengce: {exc}", file=sys.stderr)
+            return 2
+        print(f"password set for {args.name}")
+        return 0
+    if not store.remove_staff(args.name):
+        print(f"zhengce: no staff account {args.name!r}", file=sys.stderr)
+        return 2
+    print(f"removed {args.name} with their tokens and sessions")
     return 0
 
 
@@ -142,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "demo":
             command.add_argument("--site-port", type=int, default=8001)
         command.set_defaults(func=func)
+
+    staff = sub.add_parser("staff", help="staff accounts: add NAME, password NAME, remove NAME, list, import-scope FILE")
+    staff.add_argument("action", choices=("add", "password", "remove", "list", "import-scope"))
+    staff.add_argument("name", nargs="?", default="", help="the account (for import-scope: the JSON file)")
+    staff.set_defaults(func=cmd_staff)
 
     sample = sub.add_parser("sample-site", help="serve the bundled sample government site")
     sample.add_argument("--port", type=int, default=8001)

@@ -33,12 +33,19 @@ class Settings:
     es_replicas: int = 1
     # Folders of the deployment's own site templates, searched before the shipped ones.
     sites_dirs: tuple[Path, ...] = ()
+    # Host names the API answers to (the Host header); empty: the bind address and localhost.
+    allowed_hosts: tuple[str, ...] = ()
+    bind_host: str = "127.0.0.1"
+    # reindex refuses an index that lost more than this share of the documents (1.0: allow any loss)
+    max_shrink: float = 0.5
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise SettingsError(f"ZHENGCE_ENGINE={self.engine!r} is not one of: {', '.join(ENGINES)}")
         if not 1 <= self.interpretation_workdays <= 30:
             raise SettingsError("ZHENGCE_INTERPRETATION_WORKDAYS must be between 1 and 30")
+        if not 0 <= self.max_shrink <= 1:
+            raise SettingsError("ZHENGCE_MAX_SHRINK must be a share between 0 and 1")
         if self.engine == "elasticsearch" and not self.es_url:
             raise SettingsError("ZHENGCE_ENGINE=elasticsearch needs ZHENGCE_ES_URL (e.g. https://es.example.gov.cn:9200)")
 
@@ -57,7 +64,24 @@ class Settings:
 
     @property
     def scope_overrides_path(self) -> Path:
+        """Where versions before the staff database kept scope decisions; imported once."""
         return self.data_dir / "timeliness_scope.json"
+
+    @property
+    def staff_db_path(self) -> Path:
+        return self.data_dir / "staff.sqlite3"
+
+    @property
+    def host_allow_list(self) -> list[str]:
+        if self.allowed_hosts:
+            return list(self.allowed_hosts)
+        hosts = {self.bind_host, "localhost", "127.0.0.1", "::1"}
+        if self.bind_host in ("0.0.0.0", "::"):
+            import socket
+
+            hosts |= {socket.gethostname(), socket.getfqdn()}
+            hosts -= {"0.0.0.0", "::"}
+        return sorted(hosts)
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -76,13 +100,19 @@ class Settings:
                 for key in ("es_shards", "es_replicas", "response_cache")
                 if os.environ.get(f"ZHENGCE_{key.upper()}")
             },
+            "allowed_hosts": _list(os.environ.get("ZHENGCE_ALLOWED_HOSTS", "")),
+            "bind_host": os.environ.get("ZHENGCE_BIND_HOST", "127.0.0.1"),
+            **({"max_shrink": float(os.environ["ZHENGCE_MAX_SHRINK"])} if os.environ.get("ZHENGCE_MAX_SHRINK") else {}),
             "sites_dirs": tuple(Path(p) for p in os.environ.get("ZHENGCE_SITES_DIR", "").split(os.pathsep) if p),
-            "timeliness_types": tuple(
-                t.strip() for t in os.environ.get("ZHENGCE_TIMELINESS_TYPES", "").replace("，", ",").split(",") if t.strip()
-            ),
+            "timeliness_types": _list(os.environ.get("ZHENGCE_TIMELINESS_TYPES", "")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _list(value: str) -> tuple[str, ...]:
+    """A comma-separated setting (full-width commas too)."""
+    return tuple(item.strip() for item in value.replace("，", ",").split(",") if item.strip())
 
 
 @lru_cache

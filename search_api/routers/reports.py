@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
+from search_api.auth import StaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
 from search_api.exports import to_csv, to_xlsx
-from search_api.schemas import ScopeChange, TimelinessReportOut
-from search_api.scope import set_override
+from search_api.schemas import ScopeChange, ScopeDecisionOut, TimelinessReportOut
 from search_api.services import timeliness_report
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -32,6 +32,7 @@ class Format(str, Enum):
 def timeliness(
     engine: EngineDep,
     settings: SettingsDep,
+    store: StaffStoreDep,
     unit: Annotated[str | None, Query(max_length=100, description="发布机构; aliases work")] = None,
     date_from: Annotated[date | None, Query(alias="from", description="policies published on or after")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="policies published on or before")] = None,
@@ -45,7 +46,7 @@ def timeliness(
     the official calendar with 调休 make-up days. Totals per unit (发布机构) and per month."""
     if date_from and date_to and date_from > date_to:
         raise HTTPException(422, "from must not be after to")
-    result = timeliness_report(engine, settings, unit, date_from, date_to, as_of, workdays)
+    result = timeliness_report(engine, settings, store, unit, date_from, date_to, as_of, workdays)
     if format is Format.csv:
         return Response(to_csv(result), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="timeliness.csv"'})
@@ -55,14 +56,22 @@ def timeliness(
     return TimelinessReportOut.of(result)
 
 
-@router.put("/timeliness/scope/{doc_id}", summary="Include or exclude one policy from the check")
-def set_scope(engine: EngineDep, settings: SettingsDep, change: ScopeChange, doc_id: str = DocId) -> dict[str, bool]:
+STAFF_ONLY = {401: {"description": "no valid API token or session"}, 403: {"description": "CSRF check failed"}}
+
+
+@router.put("/timeliness/scope/{doc_id}", response_model=ScopeDecisionOut, responses={404: {}, **STAFF_ONLY},
+            summary="Include or exclude one policy from the check (staff)")
+def set_scope(engine: EngineDep, store: StaffStoreDep, staff: StaffDep, change: ScopeChange,
+              doc_id: str = DocId) -> ScopeDecisionOut:
+    """Recorded with who, when and why in the audit log (`/api/staff/audit`)."""
     if engine.get(doc_id) is None:
         raise HTTPException(404, f"no document with id {doc_id}")
-    return {doc_id: set_override(settings.scope_overrides_path, doc_id, change.include)[doc_id]}
+    decision = store.set_scope(doc_id, change.include, staff.name, change.reason)
+    return ScopeDecisionOut(**vars(decision))
 
 
-@router.delete("/timeliness/scope/{doc_id}", status_code=204, summary="Back to the default scope rule")
-def reset_scope(settings: SettingsDep, doc_id: str = DocId) -> Response:
-    set_override(settings.scope_overrides_path, doc_id, None)
+@router.delete("/timeliness/scope/{doc_id}", status_code=204, responses=STAFF_ONLY,
+               summary="Back to the default scope rule (staff)")
+def reset_scope(store: StaffStoreDep, staff: StaffDep, doc_id: str = DocId) -> Response:
+    store.set_scope(doc_id, None, staff.name)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ def list_units(engine: EngineDep) -> list[UnitSummaryOut]:
     return [UnitSummaryOut.of(unit) for unit in units_overview(engine)]
 
 
-@router.get("/{name}", response_model=UnitDetailOut, summary="What a unit issued, leads and cooperates on")
+@router.get("/{name:path}", response_model=UnitDetailOut, summary="What a unit issued, leads and cooperates on")
 def get_unit(engine: EngineDep, name: str = Path(max_length=100, description="canonical name or alias")) -> UnitDetailOut:
     """The documents the unit issued, and every task (policy, section, task text) it leads
     (牵头), cooperates on (配合) or is responsible for, with the other units on that task."""

@@ -1,0 +1,22 @@
+"""/docs: Swagger UI over our OpenAPI schema, with its files served from our own origin
+(fastapi-offline ships them), so it works on an offline intranet and under our CSP (no CDN, no
+inline script: the start-up call is ui/static/apidocs.js)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from ui.templating import templates
+
+ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
+ASSETS_PATH = "/static/apidocs"
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request):
+    return templates.TemplateResponse(request, "apidocs.html", {"assets": ASSETS_PATH})
