@@ -10,18 +10,26 @@ import io
 import logging
 import re
 import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlparse
 
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+from analyzers.limits import MB, AnalysisLimits
+
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+MAX_ZIP_MEMBERS = 10_000
 
 
 @dataclass(frozen=True)
 class ExtractedText:
     text: str
     error: str = ""
+    truncated: str = ""  # what of the text was left out, and why
+
+
+class TooLarge(ValueError):
+    """The file would take more than the limits allow to read."""
 
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -54,11 +62,27 @@ def file_kind(url: str, content_type: str = "", body: bytes = b"") -> str:
     return {"wps": "doc", "et": "xls"}.get(extension, extension)
 
 
-def _pdf_text(body: bytes) -> str:
+def _pdf_text(body: bytes, limits: AnalysisLimits) -> tuple[str, str]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(body))
-    return "\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
+    pages = reader.pages
+    read = pages[: limits.attachment_pages]
+    text = "\n".join((page.extract_text() or "").strip() for page in read).strip()
+    cut = f"PDF 共 {len(pages)} 页，只读取了前 {len(read)} 页" if len(pages) > len(read) else ""
+    return text, cut
+
+
+def _check_zip(body: bytes, limits: AnalysisLimits) -> None:
+    """A DOCX or XLSX is a zip: refuse one whose members would inflate past the limit (the sizes
+    in its directory bound what zipfile will produce; a member that lies fails its CRC)."""
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise TooLarge(f"压缩包内有 {len(members)} 个文件，超过 {MAX_ZIP_MEMBERS} 个")
+        inflated = sum(member.file_size for member in members)
+        if inflated > limits.attachment_inflated_bytes:
+            raise TooLarge(f"解压后 {inflated // MB} MB，超过 {limits.attachment_inflated_bytes // MB} MB 的限制")
 
 
 def _docx_text(body: bytes) -> str:
@@ -146,21 +170,33 @@ def _doc_text(body: bytes) -> str:
     return "\n".join(line.strip() for line in _CONTROL.sub("", text).split("\n") if line.strip())
 
 
-_EXTRACTORS = {"pdf": _pdf_text, "docx": _docx_text, "xlsx": _xlsx_text, "xls": _xls_text, "doc": _doc_text}
+_EXTRACTORS = {"docx": _docx_text, "xlsx": _xlsx_text, "xls": _xls_text, "doc": _doc_text}
 
 
-def extract_text(url: str, body: bytes, content_type: str = "") -> ExtractedText:
-    if len(body) > MAX_ATTACHMENT_BYTES:
-        return ExtractedText("", f"文件过大（{len(body) // 1024 // 1024} MB），未提取正文")
+def extract_text(url: str, body: bytes, content_type: str = "", limits: AnalysisLimits = AnalysisLimits()) -> ExtractedText:
+    """The file's text, at most `limits.text_chars` of it. Runs the parsers in this process:
+    for crawled files call it through analyzers.isolation, which bounds memory and time."""
+    if len(body) > limits.attachment_bytes:
+        return ExtractedText("", f"文件过大（{len(body) // MB} MB，限制 {limits.attachment_bytes // MB} MB），未提取正文")
     kind = file_kind(url, content_type, body)
-    extractor = _EXTRACTORS.get(kind)
-    if extractor is None:
+    if kind != "pdf" and kind not in _EXTRACTORS:
         return ExtractedText("", f"暂不支持提取 {kind or '未知'} 格式的正文")
+    cut = ""
     try:
-        text = extractor(body)
+        if kind in ("docx", "xlsx"):
+            _check_zip(body, limits)
+        if kind == "pdf":
+            text, cut = _pdf_text(body, limits)
+        else:
+            text = _EXTRACTORS[kind](body)
+    except TooLarge as exc:
+        return ExtractedText("", f"{kind} 文件{exc}，未提取正文")
     except Exception as exc:  # noqa: BLE001
         # pypdf and python-docx raise many types on damaged files; any of them means "unreadable".
         return ExtractedText("", f"无法读取 {kind} 文件：{type(exc).__name__}: {exc}"[:300])
     if not text.strip():
         return ExtractedText("", f"{kind} 文件中没有可提取的文字（可能是扫描件）")
-    return ExtractedText(text)
+    if len(text) > limits.text_chars:
+        cut = "；".join(filter(None, (cut, f"正文 {len(text)} 字，只索引了前 {limits.text_chars} 字")))
+        text = text[: limits.text_chars]
+    return ExtractedText(text, truncated=cut)

@@ -121,6 +121,9 @@ class Document(BaseModel):
     revises: list[str] = Field(default_factory=list, description="《title》 or 文号 of documents this one revises")
     withdrawn_at: datetime | None = Field(None, description="when the page was found gone (HTTP 404/410)")
     versions: list[Version] = Field(default_factory=list, description="earlier texts of the page, oldest first")
+    truncated: list[str] = Field(
+        default_factory=list, description="what of the page or its attachments was left out of the index, and why"
+    )
 
     @property
     def year(self) -> int | None:

@@ -15,6 +15,7 @@ from analyzers.dates import find_date, find_datetime
 from analyzers.doc_number import find_doc_numbers
 from analyzers.doc_type import doc_type_from_title
 from analyzers.domains import document_domains
+from analyzers.limits import AnalysisLimits
 from analyzers.html_text import element_text, inline_text, label_key, parse_html
 from analyzers.model import INTERPRETATION_FORMS, Attachment, DocKind, Document, InterpretationLink, document_id
 from analyzers.readable import main_content
@@ -189,9 +190,12 @@ def analyze_page(
     read_attachment: AttachmentReader,
     listing: dict[str, str] | None = None,
     referer: str = "",
+    limits: AnalysisLimits = AnalysisLimits(),
 ) -> PageResult:
-    """`listing`: fields a JSON list API gave for this page; `referer`: the page that linked to it."""
+    """`listing`: fields a JSON list API gave for this page; `referer`: the page that linked to it.
+    `html` should be at most `limits.page_chars` long: the caller cuts, and records the cut."""
     problems: list[str] = []
+    truncated: list[str] = []
     soup = parse_html(html)
     rules = site.page
     layers = field_layers(soup, rules, listing or {})
@@ -202,7 +206,7 @@ def analyze_page(
         or fields.get("title", "")
         or inline_text(soup.title).split("-")[0].split("_")[0].strip()
     )
-    body_element = soup.select_one(rules.body) if rules.body else main_content(html)
+    body_element = soup.select_one(rules.body) if rules.body else main_content(html, problems)
     if body_element is None:
         return PageResult(None, [f"正文区域 {rules.body} 未找到，未建立文档"])
     interpretations = _interpretation_links(url, soup.select_one(rules.interpretations) if rules.interpretations else None)
@@ -215,6 +219,9 @@ def analyze_page(
     body = element_text(body_element)
     if not title or not body:
         return PageResult(None, ["页面缺少标题或正文，未建立文档"])
+    if len(body) > limits.text_chars:
+        truncated.append(f"正文 {len(body)} 字，只索引了前 {limits.text_chars} 字")
+        body = body[: limits.text_chars]
 
     attachments = []
     for att_url, name in _links(url, attachment_anchors, keep_unsafe=True):
@@ -223,6 +230,8 @@ def analyze_page(
             attachments.append(Attachment(name=name, url=att_url, error="附件未下载"))
         else:
             attachments.append(Attachment(name=name, url=att_url, text=extracted.text, error=extracted.error))
+            if extracted.truncated:
+                truncated.append(f"附件“{name}”：{extracted.truncated}")
 
     published_texts = [inline_text(soup.select_one(rules.published)) if rules.published else ""]
     published_texts += [layer.get("published_at", "") for layer in layers]
@@ -277,5 +286,6 @@ def analyze_page(
         validity=own_validity(fields.get("validity", ""), title, body),
         repeals=repeals,
         revises=revises,
+        truncated=truncated,
     )
     return PageResult(document, problems)

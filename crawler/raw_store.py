@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS errors (
 """
 
 
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<!--")
+
+
 @dataclass(frozen=True)
 class RawResponse:
     site: str
@@ -74,8 +77,13 @@ class RawResponse:
 
     @property
     def is_html(self) -> bool:
+        """Declared as HTML, or HTML by its first bytes whatever it is declared as: servers label
+        pages image/png, application/json or octet-stream, and the page is still a page."""
         kind = self.content_type.lower()
-        return "html" in kind or (not kind and self.body.lstrip()[:1] == b"<")
+        if "html" in kind:
+            return True
+        head = self.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        return head.startswith(_HTML_STARTS) or (not kind and head[:1] == b"<")
 
 
 class Outcome(str, Enum):

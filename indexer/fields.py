@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 from analyzers.doc_number import doc_number_key
+from analyzers.isolation import die_with_parent
 from analyzers.model import Document
 from analyzers.segment import gram_string, index_words, tokenizer
 
@@ -96,5 +97,5 @@ def prepare_all(documents: Iterable[Document], count_hint: int = 0) -> Iterator[
         yield from map(prepare, documents)
         return
     tokenizer()  # load the dictionary once, before the workers fork
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(prepare, documents, chunksize=64)

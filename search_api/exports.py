@@ -32,8 +32,19 @@ def _tally_values(tally: Tally) -> list[object]:
     return [tally.counts[s] for s in STATUS_LABELS] + [rate if rate is not None else ""]
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), DDE's
+# =cmd|…, +, -, @) or shifts it (tab, CR). Crawled titles and unit names can start with anything.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> object:
-    return "" if value is None else value
+    """A value as a cell: text that could start a formula gets a leading apostrophe (OWASP's
+    rule for CSV injection); numbers and dates stay as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def to_csv(report: TimelinessReport) -> bytes:
@@ -60,8 +71,12 @@ def to_xlsx(report: TimelinessReport) -> bytes:
         sheet = book.create_sheet(title)
         sheet.append([key] + TALLY_HEADERS)
         for tally in tallies:
-            sheet.append([tally.key] + _tally_values(tally))
+            sheet.append([_cell(tally.key)] + _tally_values(tally))
     for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl would store a text starting with = as a formula
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"

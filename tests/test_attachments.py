@@ -1,5 +1,5 @@
-from analyzers import attachments
-from analyzers.attachments import extract_text
+from analyzers.attachments import extract_text, file_kind
+from analyzers.limits import AnalysisLimits
 from tests.conftest import SAMPLE_WWW
 
 FOLDER = SAMPLE_WWW / "zwgk/zcwj/201807"
@@ -38,7 +38,7 @@ def test_old_binary_formats_by_signature_whatever_the_name():
     for name, kind in (("P020200608_lowbao.doc", "doc"), ("P020200608_shenqing.wps", "doc"),
                        ("P020200608_cesuan.xls", "xls"), ("P020200608_cesuan.xlsx", "xlsx")):
         body = (OLD_FORMATS / name).read_bytes()
-        assert attachments.file_kind("http://x/download?id=1", "", body) == kind, name
+        assert file_kind("http://x/download?id=1", "", body) == kind, name
         result = extract_text(f"http://x/{name}", body)
         assert result.error == "" and "涂岭镇" in result.text, name
 
@@ -49,7 +49,6 @@ def test_doc_text_keeps_paragraphs_and_table_cells():
     assert "镇（街道）\t资金（万元）" in text
 
 
-def test_oversized_file_is_not_read(monkeypatch):
-    monkeypatch.setattr(attachments, "MAX_ATTACHMENT_BYTES", 1000)
-    result = extract_text("big.pdf", b"%PDF" + b"0" * 2000)
+def test_oversized_file_is_not_read():
+    result = extract_text("big.pdf", b"%PDF" + b"0" * 2000, limits=AnalysisLimits(attachment_bytes=1000))
     assert result.text == "" and "过大" in result.error

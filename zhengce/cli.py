@@ -43,7 +43,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         return 2
     engine = _engine_or_exit(settings)
     with RawStore(settings.raw_store_path) as store:
-        report = reindex(store, engine, settings.site_folders)
+        report = reindex(store, engine, settings.site_folders, settings.analysis_limits)
     indexed = len(report.documents) - len(report.index_failures)
     print(f"indexed {indexed} documents from {report.pages_seen} pages into {settings.engine}")
     for url, message in report.problems:

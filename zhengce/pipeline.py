@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
-from analyzers.attachments import ExtractedText, extract_text
+from analyzers.attachments import ExtractedText
 from analyzers.decode import decode_html
 from analyzers.dedup import merge_duplicates
+from analyzers.isolation import IsolatedExtractor
+from analyzers.limits import AnalysisLimits
 from analyzers.linking import link_interpretations
 from analyzers.model import Document, Version
 from analyzers.page import PageResult, analyze_page
@@ -29,10 +31,11 @@ class AnalysisReport:
 
 
 class _AttachmentTexts:
-    """Reads attachment text from the raw store, once per URL."""
+    """Reads attachment text from the raw store, once per URL, in the isolated extractor."""
 
-    def __init__(self, store: RawStore):
+    def __init__(self, store: RawStore, extractor: IsolatedExtractor):
         self.store = store
+        self.extractor = extractor
         self.cache: dict[str, ExtractedText | None] = {}
 
     def __call__(self, url: str) -> ExtractedText | None:
@@ -43,7 +46,7 @@ class _AttachmentTexts:
             elif raw.status != 200:
                 self.cache[url] = ExtractedText("", f"下载失败：HTTP {raw.status}")
             else:
-                self.cache[url] = extract_text(url, raw.body, raw.content_type)
+                self.cache[url] = self.extractor.extract(url, raw.body, raw.content_type)
         return self.cache[url]
 
 
@@ -85,17 +88,25 @@ def _listings(store: RawStore, sites: _Sites) -> dict[str, dict[str, str]]:
 
 
 class _PageAnalyzer:
-    def __init__(self, store: RawStore, listings: dict[str, dict[str, str]]):
-        self.attachments = _AttachmentTexts(store)
+    def __init__(self, store: RawStore, listings: dict[str, dict[str, str]], extractor: IsolatedExtractor):
+        self.attachments = _AttachmentTexts(store, extractor)
         self.listings = listings
+        self.limits = extractor.limits
 
     def __call__(self, site: Site, raw: RawResponse) -> PageResult:
         try:
             _encoding, html = decode_html(raw.body, raw.content_type)
+            cut = len(html) > self.limits.page_chars
+            if cut:
+                html = html[: self.limits.page_chars]
             listing = self.listings.get(raw.url) or self.listings.get(raw.final_url)
-            return analyze_page(site, raw.final_url, html, raw.fetched_at, self.attachments, listing, raw.referer)
+            result = analyze_page(site, raw.final_url, html, raw.fetched_at, self.attachments, listing, raw.referer,
+                                  self.limits)
         except Exception as exc:  # noqa: BLE001 — any parser failure is one page's problem
             return PageResult(None, [f"解析失败：{type(exc).__name__}: {exc}"])
+        if cut and result.document is not None:
+            result.document.truncated.insert(0, f"页面 {len(raw.body) // 1024} KB，只分析了前 {self.limits.page_chars} 个字符")
+        return result
 
 
 def _earlier_versions(history: list[RawResponse], current_raw: RawResponse, current: Document,
@@ -115,7 +126,8 @@ def _earlier_versions(history: list[RawResponse], current_raw: RawResponse, curr
     return versions
 
 
-def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> AnalysisReport:
+def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
+                  limits: AnalysisLimits = AnalysisLimits()) -> AnalysisReport:
     """Every stored detail page of every site → deduplicated, linked Documents. A page that has
     changed carries its earlier texts; one now answering 404/410 is kept as withdrawn. Problems
     are recorded in the store's error log (stage "analyze"), never raised: one bad page does not
@@ -123,7 +135,14 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> Analy
     report = AnalysisReport()
     sites = _Sites(site_folders)
     store.clear_errors(STAGE)
-    analyze = _PageAnalyzer(store, _listings(store, sites))
+    with IsolatedExtractor(limits) as extractor:
+        _analyze_pages(store, sites, _PageAnalyzer(store, _listings(store, sites), extractor), report)
+    documents = apply_repeals(merge_duplicates(report.documents))
+    report.documents = link_interpretations(documents)
+    return report
+
+
+def _analyze_pages(store: RawStore, sites: _Sites, analyze: _PageAnalyzer, report: AnalysisReport) -> None:
     changed = store.urls_with_history()
     for raw in store.iter_latest():
         site = sites[raw.site]
@@ -138,10 +157,13 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> Analy
         if raw.status in WITHDRAWN_STATUSES:
             withdrawn_at = raw.fetched_at
             raw = next((v for v in reversed(history) if v.status == 200), raw)
-        if raw.status != 200 or not raw.is_html:
+        if raw.status != 200:
             continue
-        report.pages_seen += 1
-        result = analyze(site, raw)
+        if raw.is_html:
+            report.pages_seen += 1
+            result = analyze(site, raw)
+        else:
+            result = PageResult(None, [f"内容类型“{raw.content_type or '未声明'}”，内容也不像 HTML：不是页面，未建立文档"])
         for message in result.problems:
             report.problems.append((raw.url, message))
             store.log_error(raw.site, raw.url, STAGE, message)
@@ -153,13 +175,11 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = ()) -> Analy
             document.versions = _earlier_versions(history, raw, document, analyze, site)
         document.withdrawn_at = withdrawn_at
         report.documents.append(document)
-    documents = apply_repeals(merge_duplicates(report.documents))
-    report.documents = link_interpretations(documents)
-    return report
 
 
-def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...] = ()) -> AnalysisReport:
-    report = analyze_store(store, site_folders)
+def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...] = (),
+            limits: AnalysisLimits = AnalysisLimits()) -> AnalysisReport:
+    report = analyze_store(store, site_folders, limits)
     indexed = engine.replace_all(report.documents, count_hint=len(report.documents))
     report.index_failures = indexed.failed
     return report

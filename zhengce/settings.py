@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from analyzers.limits import MB, AnalysisLimits
+
 ENGINES = ("tantivy", "elasticsearch")
 
 
@@ -38,6 +40,7 @@ class Settings:
     bind_host: str = "127.0.0.1"
     # reindex refuses an index that lost more than this share of the documents (1.0: allow any loss)
     max_shrink: float = 0.5
+    analysis_limits: AnalysisLimits = AnalysisLimits()
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -103,11 +106,38 @@ class Settings:
             "allowed_hosts": _list(os.environ.get("ZHENGCE_ALLOWED_HOSTS", "")),
             "bind_host": os.environ.get("ZHENGCE_BIND_HOST", "127.0.0.1"),
             **({"max_shrink": float(os.environ["ZHENGCE_MAX_SHRINK"])} if os.environ.get("ZHENGCE_MAX_SHRINK") else {}),
+            "analysis_limits": _limits(),
             "sites_dirs": tuple(Path(p) for p in os.environ.get("ZHENGCE_SITES_DIR", "").split(os.pathsep) if p),
             "timeliness_types": _list(os.environ.get("ZHENGCE_TIMELINESS_TYPES", "")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+# environment variable → (AnalysisLimits field, unit)
+LIMIT_VARIABLES = {
+    "ZHENGCE_MAX_PAGE_CHARS": ("page_chars", 1),
+    "ZHENGCE_MAX_TEXT_CHARS": ("text_chars", 1),
+    "ZHENGCE_ATTACHMENT_MAX_MB": ("attachment_bytes", MB),
+    "ZHENGCE_ATTACHMENT_INFLATED_MB": ("attachment_inflated_bytes", MB),
+    "ZHENGCE_ATTACHMENT_MAX_PAGES": ("attachment_pages", 1),
+    "ZHENGCE_ATTACHMENT_MEMORY_MB": ("attachment_memory_bytes", MB),
+    "ZHENGCE_ATTACHMENT_SECONDS": ("attachment_seconds", 1),
+}
+
+
+def _limits() -> AnalysisLimits:
+    values = {}
+    for variable, (name, unit) in LIMIT_VARIABLES.items():
+        if os.environ.get(variable):
+            try:
+                number = float(os.environ[variable])
+            except ValueError:
+                raise SettingsError(f"{variable} must be a number, not {os.environ[variable]!r}") from None
+            if number <= 0:
+                raise SettingsError(f"{variable} must be positive")
+            values[name] = number * unit if name == "attachment_seconds" else int(number * unit)
+    return AnalysisLimits(**values)
 
 
 def _list(value: str) -> tuple[str, ...]:

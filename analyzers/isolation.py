@@ -1,0 +1,92 @@
+"""Attachment text extracted in a separate process with a memory and time limit: one hostile
+file (a zip bomb, a PDF that loops, a parser bug that eats memory) costs that process, never the
+reindex. The process is long-lived and serves file after file; one that runs out of time or dies
+is killed and the next file gets a new one."""
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import resource
+import signal
+from multiprocessing.connection import Connection
+
+from analyzers.attachments import ExtractedText, extract_text
+from analyzers.limits import AnalysisLimits
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Ask Linux to kill this process when its parent dies, even by kill -9: a killed reindex
+    leaves no worker behind. Called first thing in every worker process zhengce starts."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the workers end when their pipe closes
+        return
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the request took effect
+
+
+def _serve(connection: Connection, limits: AnalysisLimits, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
+    memory = limits.attachment_memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    while True:
+        try:
+            url, body, content_type = connection.recv()
+        except EOFError:
+            return
+        connection.send(extract_text(url, body, content_type, limits))
+
+
+class IsolatedExtractor:
+    """`extract(url, body, content_type)` → ExtractedText, in the worker process."""
+
+    def __init__(self, limits: AnalysisLimits = AnalysisLimits()):
+        self.limits = limits
+        # spawn, not fork: the parent may hold threads (an index writer) whose locks a fork copies.
+        self._context = multiprocessing.get_context("spawn")
+        self._process = None
+        self._connection: Connection | None = None
+
+    def _start(self) -> None:
+        ours, theirs = self._context.Pipe()
+        self._process = self._context.Process(target=_serve, args=(theirs, self.limits, os.getpid()), daemon=True)
+        self._process.start()
+        theirs.close()
+        self._connection = ours
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+        if self._connection is not None:
+            self._connection.close()
+        self._process = self._connection = None
+
+    def extract(self, url: str, body: bytes, content_type: str = "") -> ExtractedText:
+        if len(body) > self.limits.attachment_bytes:  # not worth a process: refused by size alone
+            return extract_text(url, body, content_type, self.limits)
+        if self._process is None or not self._process.is_alive():
+            self._stop()
+            self._start()
+        try:
+            self._connection.send((url, body, content_type))
+            if self._connection.poll(self.limits.attachment_seconds):
+                return self._connection.recv()
+            reason = f"提取超过 {self.limits.attachment_seconds:g} 秒，已跳过"
+        except (EOFError, OSError):
+            reason = (f"提取进程异常退出（可能超过 {self.limits.attachment_memory_bytes // 1024 // 1024} MB"
+                      " 内存限制），已跳过")
+        self._stop()
+        return ExtractedText("", reason)
+
+    def close(self) -> None:
+        self._stop()
+
+    def __enter__(self) -> "IsolatedExtractor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
