@@ -2,6 +2,7 @@
 
 Downloader side, in the order a response passes them (Scrapy calls process_response from the
 highest order number down):
+  650 RedirectGuardMiddleware        refuses, and logs, a redirect off the site or in a loop
   600 RedirectMiddleware (Scrapy's)  follows 3xx, so what reaches us is the final page
   590 HttpCompressionMiddleware      the stored bytes are the entity, not gzip
   585 IncrementalMiddleware          skips pages the raw store has fresh; conditional requests
@@ -10,8 +11,11 @@ highest order number down):
 Spider side: CrawlErrorMiddleware puts a callback's exception in the store's error log."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -20,6 +24,11 @@ from twisted.internet.task import deferLater
 from crawler.raw_store import Outcome, RawResponse
 
 REPLAYED = "zhengce:replayed"  # a response read back from the raw store, not fetched
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class Refused(IgnoreRequest):
+    """A request a middleware dropped after putting the reason in the store's error log."""
 
 
 def _replay(request: Request, stored: RawResponse) -> Response:
@@ -98,10 +107,43 @@ class RawStoreMiddleware(_WithCrawler):
         }
         asked_for = (request.meta.get("redirect_urls") or [request.url])[0]
         referer = (request.headers.get("Referer") or b"").decode("latin-1")
-        outcome = spider.store.put(spider.site.name, asked_for, response.url, response.status, headers,
-                                   response.body, referer=referer)
+        try:
+            outcome = spider.store.put(spider.site.name, asked_for, response.url, response.status, headers,
+                                       response.body, referer=referer)
+        except sqlite3.Error as exc:
+            # A full disk or an I/O error: nothing more can be stored, so the crawl ends now and
+            # says so, instead of fetching pages it cannot keep.
+            stats = self.crawler.stats
+            stats.inc_value("zhengce/store_failed")
+            stats.set_value("zhengce/store_error", f"{type(exc).__name__}: {exc}")
+            self.crawler.engine.close_spider(spider, "store_failed")
+            raise Refused(f"not stored: {exc}") from exc
         self.crawler.stats.inc_value(f"zhengce/{outcome.value}")
         return response
+
+
+class RedirectGuardMiddleware(_WithCrawler):
+    """A redirect to another host (or another port of ours), or back to an address already on
+    its way, is not followed: it goes to the error log with both URLs. Scrapy would follow the
+    first (its offsite check ignores ports) and drop the second as a duplicate, silently."""
+
+    def process_response(self, request: Request, response: Response):
+        location = response.headers.get("Location")
+        if response.status not in REDIRECTS or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        site = self.crawler.spider.site
+        if urlsplit(target).netloc.lower() != site.host.lower():
+            self._refuse(request, f"重定向到站外地址 {target}，未跟随")
+        if target in (*request.meta.get("redirect_urls", ()), request.url):
+            self._refuse(request, f"重定向循环（回到 {target}），未跟随")
+        return response
+
+    def _refuse(self, request: Request, message: str):
+        spider = self.crawler.spider
+        spider.store.log_error(spider.site.name, request.url, "fetch", message)
+        self.crawler.stats.inc_value("zhengce/errors")
+        raise Refused(message)
 
 
 class BackoffMiddleware:

@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS errors (
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<!--")
 
 
+def looks_like_html(body: bytes) -> bool:
+    """HTML by its first bytes, whatever the server declared (image/png, JSON, octet-stream)."""
+    return body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_HTML_STARTS)
+
+
 @dataclass(frozen=True)
 class RawResponse:
     site: str
@@ -77,13 +82,10 @@ class RawResponse:
 
     @property
     def is_html(self) -> bool:
-        """Declared as HTML, or HTML by its first bytes whatever it is declared as: servers label
-        pages image/png, application/json or octet-stream, and the page is still a page."""
+        """Declared as HTML, or HTML by its bytes whatever it is declared as: a page labelled
+        image/png is still a page."""
         kind = self.content_type.lower()
-        if "html" in kind:
-            return True
-        head = self.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-        return head.startswith(_HTML_STARTS) or (not kind and head[:1] == b"<")
+        return "html" in kind or looks_like_html(self.body) or (not kind and self.body.lstrip()[:1] == b"<")
 
 
 class Outcome(str, Enum):
@@ -132,18 +134,29 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class RawStoreError(RuntimeError):
+    """The store file cannot be used at all; the message says what to do."""
+
+
 class RawStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a response the crawler was told is stored survives a crash or power cut.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
-        if "referer" not in columns:  # a store written before referers were kept
-            self._db.execute("ALTER TABLE responses ADD COLUMN referer TEXT NOT NULL DEFAULT ''")
+        try:
+            # timeout: a second writer (another crawl, a reindex logging errors) waits for the lock.
+            self._db = sqlite3.connect(self.path, timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a response the crawler was told is stored survives a crash or power cut.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+            if "referer" not in columns:  # a store written before referers were kept
+                self._db.execute("ALTER TABLE responses ADD COLUMN referer TEXT NOT NULL DEFAULT ''")
+        except sqlite3.DatabaseError as exc:
+            raise RawStoreError(
+                f"raw store {self.path} cannot be read ({exc}): restore it from a backup, or move it aside"
+                " and crawl again (`sqlite3 raw.sqlite3 .recover` may save what is left)"
+            ) from exc
 
     def close(self) -> None:
         self._db.close()
@@ -170,6 +183,9 @@ class RawStore:
         sha1 = hashlib.sha1(body).hexdigest()
         headers = {k.lower(): list(v) for k, v in headers.items()}
         with self._db:
+            # Take the write lock before reading: two crawls comparing with the same latest row
+            # would both insert the same version.
+            self._db.execute("BEGIN IMMEDIATE")
             latest = self._db.execute(
                 "SELECT status, body_sha1, final_url FROM responses WHERE url = ? ORDER BY id DESC LIMIT 1", (url,)
             ).fetchone()

@@ -43,6 +43,7 @@ def scrapy_settings(raw_store: Path, user_agent: str, log_level: str, recheck: b
             "crawler.middlewares.BackoffMiddleware": 50,
             "crawler.middlewares.RawStoreMiddleware": 580,
             "crawler.middlewares.IncrementalMiddleware": 585,
+            "crawler.middlewares.RedirectGuardMiddleware": 650,
         },
         "SPIDER_MIDDLEWARES": {"crawler.middlewares.CrawlErrorMiddleware": 10},
         "EXTENSIONS": {"crawler.progress.CrawlProgress": 0},

@@ -157,12 +157,23 @@ class Site:
         return bool(self.attachment_url.search(urlparse(url).path))
 
 
+LINK_RULES = ("detail", "list", "attachment")
+
+
+def _patterns(value: object) -> list[str]:
+    """A link rule is one regex or a list of them."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def _compile(raw: dict, key: str, path: Path) -> re.Pattern:
+    patterns = _patterns(raw.get("links", {}).get(key))
+    if not patterns:
+        raise SiteConfigError(f"{path.name}: [links] needs '{key}'")
     try:
-        return re.compile(raw["links"][key])
-    except KeyError as exc:
-        raise SiteConfigError(f"{path.name}: [links] needs '{key}'") from exc
-    except re.error as exc:
+        for pattern in patterns:
+            re.compile(pattern)
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except (re.error, TypeError) as exc:
         raise SiteConfigError(f"{path.name}: [links] {key} is not a valid regex: {exc}") from exc
 
 
@@ -178,11 +189,44 @@ def _revisit(raw: dict) -> Revisit:
     )
 
 
+def _merged_columns(parent: list[dict], child: list[dict]) -> list[dict]:
+    """The parent's columns and the child's, matched by path: a child column with a parent's path
+    overrides what it states of it, and one with `remove = true` takes it away."""
+    columns = {column["path"]: dict(column) for column in parent if "path" in column}
+    for column in child:
+        path = column.get("path")
+        if column.get("remove"):
+            columns.pop(path, None)
+        else:
+            columns[path] = {**columns.get(path, {}), **column}
+    return list(columns.values())
+
+
+def _merged_links(parent: dict, child: dict) -> dict:
+    """Each link rule matches what the parent's patterns match and the child's; `[links.remove]`
+    names patterns of the parent the child does not want."""
+    remove = child.get("remove", {})
+    merged = {k: v for k, v in parent.items() if k not in LINK_RULES}
+    for key in LINK_RULES:
+        patterns = [p for p in _patterns(parent.get(key)) if p not in _patterns(remove.get(key))]
+        patterns += [p for p in _patterns(child.get(key)) if p not in patterns]
+        merged[key] = patterns
+    return merged
+
+
 def _merged(parent: dict, child: dict) -> dict:
-    """The child's keys over the parent's, tables merged key by key, lists replaced."""
+    """The child's keys over the parent's: tables merged key by key, columns and link rules added
+    to the parent's (see above), other lists replaced."""
     merged = dict(parent)
     for key, value in child.items():
-        merged[key] = _merged(parent[key], value) if isinstance(value, dict) and isinstance(parent.get(key), dict) else value
+        if key == "columns":
+            merged[key] = _merged_columns(parent.get(key, []), value)
+        elif key == "links":
+            merged[key] = _merged_links(parent.get(key, {}), value)
+        elif isinstance(value, dict) and isinstance(parent.get(key), dict):
+            merged[key] = _merged(parent[key], value)
+        else:
+            merged[key] = value
     return merged
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,34 +18,57 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.progress import progress_line
     from crawler.run import DEFAULT_USER_AGENT, crawl
     from sites import load_site
-
-    from crawler.progress import progress_line
+    from zhengce.locks import exclusive
 
     settings = _settings(args)
     site = load_site(args.site, settings.site_folders)
     if args.base_url:
         site = site.with_base_url(args.base_url)
-    print(f"crawling {site.name} from {site.base_url} into {settings.raw_store_path}", flush=True)
     overrides = {} if args.delay is None else {"DOWNLOAD_DELAY": args.delay, "AUTOTHROTTLE_ENABLED": args.delay > 0}
-    summary = crawl(site, settings.raw_store_path, settings.user_agent or DEFAULT_USER_AGENT, args.log_level,
-                    recheck=args.recheck, overrides=overrides)
+    with exclusive(settings.data_dir, "crawl", wait=args.wait):
+        print(f"crawling {site.name} from {site.base_url} into {settings.raw_store_path}", flush=True)
+        summary = crawl(site, settings.raw_store_path, settings.user_agent or DEFAULT_USER_AGENT, args.log_level,
+                        recheck=args.recheck, overrides=overrides)
     print(f"{progress_line(summary.stats)}; finished: {summary.finish_reason}")
+    if summary.count("store_failed"):
+        print(f"zhengce: crawl stopped: {summary.count('store_failed')} page(s) could not be stored in"
+              f" {settings.raw_store_path} ({summary.stats.get('zhengce/store_error', '?')})", file=sys.stderr)
+        return 1
+    if not summary.count("detail_links"):
+        print(f"zhengce: warning: the crawl found no detail page: no link on the start pages"
+              f" ({', '.join(site.start_urls) or 'none'}) or the JSON lists matched the template's detail rule"
+              f" ({site.detail_url.pattern}) or led to a list page matching its list rule ({site.list_url.pattern});"
+              f" check the template's start_paths and [links]", file=sys.stderr)
+        return 1
     return 0 if summary.finish_reason == "finished" else 1
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from crawler.raw_store import RawStore
-    from zhengce.pipeline import reindex
+    from indexer.base import IndexOutdated
+    from zhengce.locks import exclusive
+    from zhengce.pipeline import IndexWouldShrink, reindex
 
     settings = _settings(args)
     if not settings.raw_store_path.exists():
         print(f"no raw store at {settings.raw_store_path}: run `zhengce crawl` first", file=sys.stderr)
         return 2
     engine = _engine_or_exit(settings)
-    with RawStore(settings.raw_store_path) as store:
-        report = reindex(store, engine, settings.site_folders, settings.analysis_limits)
+    try:
+        current = engine.count()
+    except IndexOutdated:
+        current = 0  # an index of an older layout is replaced whatever it holds
+    keep_at_least = 0 if args.allow_shrink else _least_to_keep(current, settings.max_shrink)
+    try:
+        with exclusive(settings.data_dir, "reindex", wait=args.wait), RawStore(settings.raw_store_path) as store:
+            report = reindex(store, engine, settings.site_folders, settings.analysis_limits, keep_at_least)
+    except IndexWouldShrink as exc:
+        print(f"zhengce: {exc}; the index of {current} documents is kept. If the loss is intended, run"
+              f" `zhengce reindex --allow-shrink` (or set ZHENGCE_MAX_SHRINK)", file=sys.stderr)
+        return 1
     indexed = len(report.documents) - len(report.index_failures)
     print(f"indexed {indexed} documents from {report.pages_seen} pages into {settings.engine}")
     for url, message in report.problems:
@@ -51,6 +76,14 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     for doc_id, message in report.index_failures:
         print(f"  not indexed: {doc_id}: {message}", file=sys.stderr)
     return 1 if report.index_failures else 0
+
+
+def _least_to_keep(current: int, max_shrink: float) -> int:
+    """The fewest documents a rebuild may have: losing every document is never routine, and
+    losing more than `max_shrink` of them is refused too (1.0 allows any loss but all)."""
+    if current == 0:
+        return 0
+    return max(1, math.ceil(current * (1 - max_shrink)))
 
 
 def _engine_or_exit(settings: Settings, to_search: bool = False):
@@ -184,11 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "for a local mirror, not a real government site)")
     crawl.add_argument("--recheck", action="store_true",
                        help="ask again (conditionally) for every page, not only those past the revisit period")
+    crawl.add_argument("--wait", action="store_true", help="wait for another crawl of this data dir to end, not refuse")
     crawl.set_defaults(func=cmd_crawl)
 
-    sub.add_parser("reindex", help="re-analyze the raw store and rebuild the index (no network)").set_defaults(
-        func=cmd_reindex
-    )
+    reindex = sub.add_parser("reindex", help="re-analyze the raw store and rebuild the index (no network)")
+    reindex.add_argument("--allow-shrink", action="store_true",
+                         help="replace the index even if the new one has lost most or all of its documents")
+    reindex.add_argument("--wait", action="store_true", help="wait for another reindex of this data dir to end")
+    reindex.set_defaults(func=cmd_reindex)
 
     for name, func, help_text in (
         ("serve", cmd_serve, "serve the UI and API"),
@@ -199,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--port", type=int, default=8000)
         if name == "demo":
             command.add_argument("--site-port", type=int, default=8001)
+            command.set_defaults(allow_shrink=False, wait=False)  # its reindex step's options
         command.set_defaults(func=func)
 
     staff = sub.add_parser("staff", help="staff accounts: add NAME, password NAME, remove NAME, list, import-scope FILE")
@@ -213,14 +250,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from crawler.raw_store import RawStoreError
+    from search_api.staff_store import StaffStoreError
     from sites import SiteConfigError
+    from zhengce.locks import Busy
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SettingsError, SiteConfigError) as exc:
+    except (SettingsError, SiteConfigError, RawStoreError, StaffStoreError, Busy) as exc:
         print(f"zhengce: {exc}", file=sys.stderr)
         return 2
+    except (sqlite3.Error, OSError) as exc:  # a full disk, an I/O error: one line, not a traceback
+        print(f"zhengce {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -177,9 +177,18 @@ def _analyze_pages(store: RawStore, sites: _Sites, analyze: _PageAnalyzer, repor
         report.documents.append(document)
 
 
+class IndexWouldShrink(RuntimeError):
+    """The rebuilt index would hold fewer documents than the caller allows."""
+
+
 def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...] = (),
-            limits: AnalysisLimits = AnalysisLimits()) -> AnalysisReport:
+            limits: AnalysisLimits = AnalysisLimits(), keep_at_least: int = 0) -> AnalysisReport:
+    """Analyze the store and replace the index with the result, unless it has fewer than
+    `keep_at_least` documents (an emptied or truncated store): then the index is left alone."""
     report = analyze_store(store, site_folders, limits)
+    if len(report.documents) < keep_at_least:
+        raise IndexWouldShrink(f"the raw store gives {len(report.documents)} documents, fewer than the"
+                               f" {keep_at_least} this rebuild must keep")
     indexed = engine.replace_all(report.documents, count_hint=len(report.documents))
     report.index_failures = indexed.failed
     return report

@@ -7,14 +7,19 @@ import json
 from urllib.parse import urljoin, urlparse
 
 from scrapy import Request, Spider
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from crawler.raw_store import RawStore
+from crawler.middlewares import Refused
+from crawler.raw_store import RawStore, looks_like_html
 from sites import ListApi, Site
 
 LIST_PAGE = "zhengce_list"  # request meta: a list page, revisited on the site's list schedule
+
+
+def _same_folder(url: str, other: str) -> bool:
+    return urlparse(url).path.rsplit("/", 1)[0] == urlparse(other).path.rsplit("/", 1)[0]
 
 
 class PortalSpider(Spider):
@@ -44,7 +49,9 @@ class PortalSpider(Spider):
 
     def parse(self, response: Response):
         if not isinstance(response, TextResponse):
-            return  # an attachment: already stored, nothing to follow
+            if not looks_like_html(response.body):
+                return  # an attachment: already stored, nothing to follow
+            response = HtmlResponse(response.url, body=response.body, request=response.request)
         on_list_page = self.site.is_list(response.url)
         for link in self.links.extract_links(response):
             url = link.url
@@ -53,8 +60,12 @@ class PortalSpider(Spider):
             if self.site.is_attachment(url):
                 yield Request(url, callback=self.parse, errback=self.failed, priority=1)
             elif self.site.is_detail(url):
-                yield Request(url, callback=self.parse, errback=self.failed, priority=2)
-            elif on_list_page and self.site.is_list(url) and (not self.site.columns or self.site.column_for(url)):
+                yield self._detail(url)
+            elif on_list_page and self.site.is_list(url) and (
+                not self.site.columns or self.site.column_for(url) or _same_folder(url, response.url)
+            ):
+                # A list page is paged whether a column covers it or not (its index_1.htm,
+                # ?page=2 … sit beside it); other list pages are followed within the columns.
                 yield Request(url, callback=self.parse, errback=self.failed, meta={LIST_PAGE: True})
 
     def parse_api(self, response: Response, api: ListApi, page: int):
@@ -63,12 +74,17 @@ class PortalSpider(Spider):
             return  # past the last page
         for record in records:
             if record.get(api.url_field):
-                yield Request(urljoin(response.url, str(record[api.url_field])), callback=self.parse,
-                              errback=self.failed, priority=2)
+                yield self._detail(urljoin(response.url, str(record[api.url_field])))
         yield self._api_page(api, page + 1)
+
+    def _detail(self, url: str) -> Request:
+        self.crawler.stats.inc_value("zhengce/detail_links")  # none at all: the template matches nothing
+        return Request(url, callback=self.parse, errback=self.failed, priority=2)
 
     def failed(self, failure: Failure):
         """A request that failed for good (after retries): on record, and the crawl goes on."""
+        if failure.check(Refused):
+            return  # the middleware that refused it has logged why
         request = failure.request if hasattr(failure, "request") else None
         url = request.url if request is not None else "?"
         self.store.log_error(self.site.name, url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")
