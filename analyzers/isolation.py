@@ -45,8 +45,9 @@ class IsolatedExtractor:
 
     def __init__(self, limits: AnalysisLimits = AnalysisLimits()):
         self.limits = limits
-        # spawn, not fork: the parent may hold threads (an index writer) whose locks a fork copies.
-        self._context = multiprocessing.get_context("spawn")
+        # fork: the worker starts in milliseconds with the parsers already imported, and works
+        # wherever the parent was started from (spawn re-runs the main module: not from stdin).
+        self._context = multiprocessing.get_context("fork")
         self._process = None
         self._connection: Connection | None = None
 

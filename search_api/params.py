@@ -1,6 +1,7 @@
 """Search parameters, validated once for the JSON API and the HTML pages alike."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query
@@ -8,7 +9,7 @@ from fastapi import Depends, HTTPException, Query
 from analyzers.model import DocKind
 from analyzers.unit_registry import default_registry
 from indexer.base import MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SearchQuery
-from indexer.query import MAX_QUERY_CHARS
+from indexer.query import EARLIEST_DATE, LATEST_DATE, MAX_QUERY_CHARS
 
 
 async def search_query(  # async: validation only, no thread-pool hand-off (see deps)
@@ -29,3 +30,9 @@ async def search_query(  # async: validation only, no thread-pool hand-off (see 
 
 
 SearchQueryDep = Annotated[SearchQuery, Depends(search_query)]
+
+
+def check_dates(*dates: date | None) -> None:
+    """Report dates the engines can compare (a date type alone allows years 1 to 9999)."""
+    if any(d is not None and not EARLIEST_DATE <= d <= LATEST_DATE for d in dates):
+        raise HTTPException(422, f"dates must lie between {EARLIEST_DATE} and {LATEST_DATE}")

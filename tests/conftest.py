@@ -22,11 +22,13 @@ CORPUS = REPO / "sample_site" / "corpus"
 SAMPLE_DOCUMENTS = sum(1 for _ in SAMPLE_WWW.rglob("t[0-9]*_*.htm"))  # detail pages of the sample site
 
 
-def zhengce(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def zhengce(data_dir: Path, *args: str, timeout: float = 300, input_text: str | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real command line, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False,
+        capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False, input=input_text,
+        env={**os.environ, **(env or {})},
     )
 
 

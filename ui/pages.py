@@ -17,7 +17,7 @@ from indexer.base import SearchQuery
 from search_api import services
 from search_api.auth import OptionalStaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
-from search_api.params import SearchQueryDep
+from search_api.params import SearchQueryDep, check_dates
 from search_api.services import timeliness_report, unit_detail, units_overview
 from search_api.versions import diff
 from ui.templating import HERE, templates
@@ -109,6 +109,7 @@ def timeliness_page(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
 ):
+    check_dates(date_from, date_to)
     unit = unit or None
     result = timeliness_report(engine, settings, store, unit, date_from, date_to)
     params = {k: v for k, v in {"unit": unit, "from": date_from, "to": date_to}.items() if v}

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from search_api.auth import StaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
 from search_api.exports import to_csv, to_xlsx
+from search_api.params import check_dates
 from search_api.schemas import ScopeChange, ScopeDecisionOut, TimelinessReportOut
 from search_api.services import timeliness_report
 
@@ -44,6 +45,7 @@ def timeliness(
     working days overdue), pending, not required (no 文号 or not a normative type, or excluded
     by staff) or undetermined (a year the holiday calendar does not cover). Working days follow
     the official calendar with 调休 make-up days. Totals per unit (发布机构) and per month."""
+    check_dates(date_from, date_to, as_of)
     if date_from and date_to and date_from > date_to:
         raise HTTPException(422, "from must not be after to")
     result = timeliness_report(engine, settings, store, unit, date_from, date_to, as_of, workdays)
