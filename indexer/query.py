@@ -174,7 +174,7 @@ def parse_query(q: str) -> QueryPlan:
         if field_name == "date":
             found = _date_range(value)
             if found is None:
-                notes.append(f"“{value}”不是 {EARLIEST_DATE.year}–{LATEST_DATE.year} 年间的日期或日期范围，已按普通词处理")
+                notes.append(f"“{value}”不是日期或日期范围（可检索 {EARLIEST_DATE.year}–{LATEST_DATE.year} 年），已按普通词处理")
                 field_name = None
             else:
                 date_from, date_to = found
