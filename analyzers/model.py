@@ -6,7 +6,17 @@ import hashlib
 from datetime import date, datetime
 from enum import Enum
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, Field, WithJsonSchema
+
+
+# A time as the page prints it: local (China Standard Time), without an offset. JSON Schema's
+# "date-time" requires an offset, so the contract says what it really is.
+LocalDateTime = Annotated[datetime, WithJsonSchema({
+    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+    "description": "local time as published (China Standard Time), ISO 8601 without offset",
+})]
 
 
 class DocKind(str, Enum):
@@ -62,7 +72,7 @@ class InterpretationLink(BaseModel):
     title: str = ""
     form: str = Field("", description="文字解读, 图解, 视频解读, 访谈解读 or 媒体报道")
     doc_id: str | None = Field(None, description="id of the linked document once it is indexed")
-    published_at: datetime | None = None
+    published_at: LocalDateTime | None = None
     method: LinkMethod = Field(LinkMethod.hyperlink, description="how the link was found")
     confidence: float = Field(1.0, ge=0, le=1, description="1.0 for explicit links")
 
@@ -97,7 +107,7 @@ class Document(BaseModel):
     index_number: str = Field("", description="索引号")
     publisher: str = Field("", description="发布机构 / 发文机关")
     written_date: date | None = Field(None, description="生成日期 / 成文日期")
-    published_at: datetime | None = Field(None, description="发布日期 with time when the page gives one")
+    published_at: LocalDateTime | None = Field(None, description="发布日期 with time when the page gives one")
     domains: list[str] = Field(default_factory=list, description="主题分类, most specific last")
     doc_type: str = Field("", description="公文种类: 通知, 意见, 办法 …")
     source: str = Field("", description="来源, where the site says the text comes from")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -38,6 +39,14 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
                                                   "detail": detail})
 
 
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """A 422 raised by a handler has the shape of FastAPI's own (OpenAPI declares one for 422)."""
+    if exc.status_code != 422:
+        return await http_exception_handler(request, exc)
+    detail = [{"loc": [], "msg": str(exc.detail), "type": "value_error"}]
+    return JSONResponse(status_code=422, content={"message": f"invalid parameters — {exc.detail}", "detail": detail})
+
+
 async def _index_outdated(request: Request, exc: IndexOutdated) -> JSONResponse:
     return JSONResponse(status_code=503, content={"message": str(exc)})
 
@@ -57,6 +66,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_start,
                   docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IndexOutdated, _index_outdated)
     app.include_router(search.router)
     app.include_router(documents.router)

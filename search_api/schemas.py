@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from analyzers.model import Document
+from analyzers.model import Document, LocalDateTime
 from analyzers.timeliness import STATUS_LABELS, Status, Tally, TimelinessReport
 from indexer.base import Hit, SearchResult
 from search_api.services import UnitDetail, UnitSummary
@@ -15,7 +15,7 @@ class LinkedInterpretation(BaseModel):
     id: str
     title: str
     form: str
-    published_at: datetime | None
+    published_at: LocalDateTime | None
 
 
 class ResultItem(BaseModel):
@@ -24,7 +24,7 @@ class ResultItem(BaseModel):
     title_html: str = Field(description="title, HTML-escaped, query matches in <em>")
     doc_number: str
     publisher: str
-    published_at: datetime | None
+    published_at: LocalDateTime | None
     kind: str
     snippet: str = Field(description="best passage, HTML-escaped, query matches in <em>; 【附件：…】 when it is from an attachment")
     url: str = Field(description="the page on the government site")
@@ -198,7 +198,7 @@ class DocumentRef(BaseModel):
     id: str
     title: str
     doc_number: str
-    published_at: datetime | None
+    published_at: LocalDateTime | None
     url: str
 
     @classmethod
