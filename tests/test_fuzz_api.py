@@ -21,7 +21,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(data_dir, tm
         result = subprocess.run(
             [str(SCHEMATHESIS), "run", f"{url}/openapi.json", "--checks", "not_a_server_error,response_schema_conformance",
              "--max-examples", "12", "--seed", "20261202", "-H", f"Authorization: Bearer {token}", "--no-color"],
-            capture_output=True, text=True, timeout=300, check=False,
+            capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,  # its cache goes there
         )
     summary = result.stdout[-3000:]
     assert result.returncode == 0, summary
