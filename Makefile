@@ -1,11 +1,11 @@
 # The two commands of the README: `make run` and `make test`. Everything else they need is
-# installed here, into .venv and (for the browser test) from Debian's packages.
+# installed here, into .venv and (for the browser and nginx tests) from Debian's packages.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-es browser sample-site bench clean
+.PHONY: run test test-es system-packages sample-site bench clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "zhengce needs Python 3.11 or newer")'
@@ -17,7 +17,7 @@ $(INSTALLED): pyproject.toml
 run: $(INSTALLED)
 	$(BIN)/zhengce demo
 
-test: $(INSTALLED) browser
+test: $(INSTALLED) system-packages
 	$(BIN)/python -m pytest
 
 # The conformance suite against a real Elasticsearch cluster (8.x or 9.x), e.g.
@@ -26,8 +26,9 @@ test-es: $(INSTALLED)
 	@test -n "$$ZHENGCE_ES_URL" || { echo "set ZHENGCE_ES_URL to the cluster (and ZHENGCE_ES_API_KEY or ZHENGCE_ES_USER/ZHENGCE_ES_PASSWORD)"; exit 2; }
 	$(BIN)/python -m pytest tests/test_conformance.py tests/test_elastic_requests.py
 
-browser:
-	@bash scripts/install-browser.sh
+# Chromium, a CJK font and nginx for the browser and reverse-proxy tests.
+system-packages:
+	@bash scripts/install-system-packages.sh
 
 # Benchmarks print their figures; bench.search takes several minutes.
 bench: $(INSTALLED)

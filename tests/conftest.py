@@ -82,13 +82,13 @@ def staff_client(api_url, staff_token):
 
 
 @contextmanager
-def start_api(data_dir: Path, workers: int = 1):
+def start_api(data_dir: Path, workers: int = 1, env: dict | None = None):
     """The real API server (`zhengce serve`) over a data directory, in its own process."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data_dir), "serve", "--port", str(port)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={**os.environ, "ZHENGCE_WORKERS": str(workers)},
+        env={**os.environ, "ZHENGCE_WORKERS": str(workers), **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sqlite3
 import subprocess
@@ -117,7 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not staff.has_staff():
             print("zhengce: warning: serving beyond this machine with no staff account — nobody can sign in"
                   " to the staff pages; add one with `zhengce staff add NAME`", file=sys.stderr)
-        hosts = Settings.from_env(data_dir=settings.data_dir).host_allow_list
+        hosts = dataclasses.replace(settings, bind_host=args.host).host_allow_list
         print(f"zhengce: answering for host names {', '.join(hosts)} (set ZHENGCE_ALLOWED_HOSTS for others)",
               file=sys.stderr)
     print(f"zhengce: http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/docs)", flush=True)
