@@ -1,23 +1,30 @@
-"""The 3-working-day check: was each policy's interpretation published in time?
+"""The timeliness check: was each policy's interpretation published in time, by its rule?
 
-Rule: an interpretation is on time when it is published no later than the N-th working day
-after the policy's publication day (N = 3 by default; the policy's own day is not counted).
-Working days follow the official calendar (analyzers.workdays), 调休 make-up days included."""
+Two stages, so that a report over tens of thousands of policies costs a table lookup per row:
+- `policy_facts` (at index build): what the check needs of each policy and its interpretations,
+  with the raw store's captures as evidence — stored beside the index as a derived product;
+- `assess` (once per facts × calendar × rules × staff decisions): deadline, status, late counts,
+  evidence flags; only rows still waiting for an interpretation depend on the day, and `as_of`
+  finishes those (pending or missing, overdue count).
+
+Rule: an interpretation is on time when published no later than the N-th working day after
+the policy's clock date (N from the policy's rule profile; 0 = that same day). Published after
+the deadline is late, whatever kind of day it was: late by working days (may be 0) and by
+calendar days. A deadline counted over days a not-yet-loaded notice can still move is 暂定."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import gzip
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Iterable
 
-from analyzers.model import DocKind, Document, InterpretationLink
-from analyzers.workdays import CalendarNotCovered, nth_workday_after, workdays_between
+from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter
 
-DEFAULT_WORKDAYS = 3
-# 公文种类 that set rules or policy and so need an interpretation; 批复, 函, 纪要 … do not.
-NORMATIVE_TYPES = frozenset(
-    {"通知", "意见", "办法", "规定", "方案", "决定", "细则", "规划", "条例", "规则", "要点", "通告", "公告", "命令"}
-)
+from analyzers.model import DocKind, Document
+from analyzers.timeliness_rules import RuleProfile, Rules
+from analyzers.workdays import CalendarNotCovered, WorkCalendar
 
 
 class Status(str, Enum):
@@ -26,7 +33,7 @@ class Status(str, Enum):
     missing = "missing"  # deadline passed, no interpretation
     pending = "pending"  # no interpretation yet, deadline not passed
     not_required = "not_required"
-    undetermined = "undetermined"  # the calendar does not cover the dates
+    undetermined = "undetermined"  # no date to count from
 
 
 STATUS_LABELS = {
@@ -39,125 +46,413 @@ STATUS_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class TimelinessRow:
+# ---- facts, built with the index ----
+class Capture(BaseModel):
+    """One stored fetch of a page: the evidence that it existed then, and with which bytes."""
+
+    url: str
+    fetched_at: datetime
+    status: int
+    sha256: str = Field(description="SHA-256 of the stored response body")
+
+
+class InterpretationFacts(BaseModel):
+    doc_id: str | None
+    url: str
+    title: str = ""
+    form: str = ""
+    published: date | None = None
+    method: str = ""
+    captures: list[Capture] = Field(default_factory=list)
+
+
+class PolicyFacts(BaseModel):
+    id: str
+    title: str
+    doc_number: str = ""
+    doc_type: str = ""
+    unit: str = ""
+    site: str = ""
+    url: str = ""
+    published: date | None = None
+    written: date | None = None
+    interpretations: list[InterpretationFacts] = Field(default_factory=list)
+    captures: list[Capture] = Field(default_factory=list)
+    crawl_interval_hours: float = 24.0
+    site_first_capture: datetime | None = None
+
+
+def policy_facts(
+    documents: Iterable[Document],
+    captures: dict[str, list[Capture]],
+    crawl_interval: dict[str, timedelta],
+    site_first_capture: dict[str, datetime],
+) -> list[PolicyFacts]:
+    """The facts of every policy; `captures` by URL, oldest first."""
+    documents = list(documents)
+    by_id = {doc.id: doc for doc in documents}
+
+    def captures_of(urls: Iterable[str]) -> list[Capture]:
+        return sorted((c for url in dict.fromkeys(urls) for c in captures.get(url, [])), key=lambda c: c.fetched_at)
+
+    facts = []
+    for doc in documents:
+        if doc.kind is not DocKind.policy:
+            continue
+        interpretations = []
+        for link in doc.interpretations:
+            linked = by_id.get(link.doc_id or "")
+            interpretations.append(InterpretationFacts(
+                doc_id=link.doc_id, url=link.url, title=link.title, form=link.form,
+                published=link.published_at.date() if link.published_at else None, method=link.method.value,
+                captures=captures_of([link.url, *(linked.urls if linked else [])]),
+            ))
+        interval = crawl_interval.get(doc.site, timedelta(days=1))
+        facts.append(PolicyFacts(
+            id=doc.id, title=doc.title, doc_number=doc.doc_number, doc_type=doc.doc_type, unit=doc.publisher,
+            site=doc.site, url=doc.url, published=doc.published_at.date() if doc.published_at else None,
+            written=doc.written_date, interpretations=interpretations, captures=captures_of([doc.url, *doc.urls]),
+            crawl_interval_hours=interval.total_seconds() / 3600, site_first_capture=site_first_capture.get(doc.site),
+        ))
+    return facts
+
+
+FACTS_PRODUCT = "timeliness-facts.json.gz"  # the derived product stored with each index build
+_FACTS = TypeAdapter(list[PolicyFacts])
+
+
+def dump_facts(facts: list[PolicyFacts]) -> bytes:
+    return gzip.compress(_FACTS.dump_json(facts), compresslevel=5)
+
+
+def load_facts(payload: bytes) -> list[PolicyFacts]:
+    return _FACTS.validate_json(gzip.decompress(payload))
+
+
+# ---- rows ----
+class InterpretationOut(BaseModel):
+    doc_id: str | None
+    title: str
+    form: str
+    url: str
+    published: date | None
+    method: str = Field(description="how the link was found: hyperlink, backlink, doc_number …")
+    first_seen: datetime | None = Field(description="the raw store's first capture of its page")
+
+
+class TimelinessRow(BaseModel):
     policy_id: str
     title: str
     doc_number: str
-    unit: str
+    unit: str = Field(description="发布机构")
     url: str
     published: date | None
     status: Status
-    reason: str = ""  # why not required, or why undetermined
-    deadline: date | None = None
+    status_label: str
+    reason: str = Field("", description="why not required, or why undetermined")
+    provisional: bool = Field(False, description="暂定: the deadline counts days a notice not yet loaded may move")
+    provisional_reason: str = ""
+    rule: str = Field("", description="the rule profile the policy is checked by")
+    workdays: int | None = Field(None, description="working days the rule allows (0: the same day)")
+    deadline: date | None = Field(None, description="last day the interpretation is on time")
     interpretation_id: str | None = None
     interpretation_title: str = ""
     interpretation_form: str = ""
     interpretation_published: date | None = None
     link_method: str = ""
-    late_days: int | None = None  # working days after the deadline
-    overdue_days: int | None = None  # missing: working days past the deadline, as of today
+    late_workdays: int | None = Field(None, description="late: working days after the deadline (may be 0)")
+    late_calendar_days: int | None = Field(None, description="late: calendar days after the deadline")
+    off_day_publication: bool = Field(False, description="非工作日发布: the interpretation came out on a day off")
+    overdue_workdays: int | None = Field(None, description="missing: working days past the deadline as of as_of")
+    overdue_calendar_days: int | None = None
+    count_note: str = Field("", description="when a count is a lower bound: ≥ N 个工作日，日历覆盖至 …")
+    interpretations: list[InterpretationOut] = Field(default_factory=list, description="every linked interpretation, whatever the status")
+    first_seen: datetime | None = Field(None, description="the raw store's first capture of the policy page")
+    interpretation_first_seen: datetime | None = None
+    evidence_flags: list[str] = Field(default_factory=list, description="claimed dates earlier than the first capture by more than the crawl interval")
 
     @property
     def month(self) -> str:
         return self.published.strftime("%Y-%m") if self.published else ""
 
 
-@dataclass
-class Tally:
+class Tally(BaseModel):
     key: str
-    counts: dict[Status, int] = field(default_factory=lambda: {s: 0 for s in Status})
-
-    @property
-    def required(self) -> int:
-        return self.counts[Status.on_time] + self.counts[Status.late] + self.counts[Status.missing]
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """On time among policies whose deadline has passed; None when there are none."""
-        return round(self.counts[Status.on_time] / self.required, 4) if self.required else None
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0
+    not_required: int = 0
+    undetermined: int = 0
+    provisional: int = Field(0, description="rows among these whose deadline is 暂定")
+    on_time_rate: float | None = Field(None, description="on_time / (on_time + late + missing)")
 
 
-@dataclass
-class TimelinessReport:
+class DueItem(BaseModel):
+    unit: str
+    policy_id: str
+    title: str
+    doc_number: str
+    url: str
+    published: date | None
+    deadline: date
+    due: str = Field(description="today, tomorrow or week (within 7 days)")
+    provisional: bool
+
+
+class RuleOut(BaseModel):
+    name: str
+    label: str
+    workdays: int
+    clock: str
+    citation: str = Field(description="the governing sentence with its source")
+
+
+class CalendarOut(BaseModel):
+    years: list[int]
+    settled_through: date | None = Field(description="last day no notice still to come can move")
+    problems: list[str]
+
+
+class TimelinessReport(BaseModel):
+    _row_json: list[bytes] | None = PrivateAttr(None)  # the rows' JSON, when computed with them
+
+    as_of: date
+    rules: list[RuleOut]
+    calendar: CalendarOut
     rows: list[TimelinessRow]
     by_unit: list[Tally]
     by_month: list[Tally]
-    workdays: int
-    today: date
+    due: list[DueItem]
 
 
-def scope(policy: Document, overrides: dict[str, bool], types: frozenset[str] = NORMATIVE_TYPES) -> tuple[bool, str]:
-    """Whether a policy needs an interpretation, and why not. Staff overrides come first."""
-    if policy.id in overrides:
-        return overrides[policy.id], "" if overrides[policy.id] else "已人工排除"
-    if not policy.doc_number:
+# ---- assessment ----
+@dataclass(frozen=True)
+class Assessed:
+    """A row before the day is known: `waiting` rows have a deadline and no interpretation;
+    the others are final, and carry their JSON."""
+
+    row: TimelinessRow
+    waiting: bool = False
+    json: bytes = b""
+
+
+def _count(calendar: WorkCalendar, start: date, end: date) -> tuple[int, str]:
+    """Working days in (start, end], and a note when days in it are not settled (a lower bound)."""
+    unsettled = calendar.first_unsettled(start, end)
+    if unsettled is None:
+        return calendar.workdays_between(start, end), ""
+    known_end = unsettled - timedelta(days=1)
+    counted = calendar.workdays_between(start, known_end)
+    return counted, f"≥ {counted} 个工作日，日历覆盖至 {known_end}"
+
+
+def _scope(facts: PolicyFacts, profile: RuleProfile, overrides: dict[str, bool]) -> tuple[bool, str]:
+    if facts.id in overrides:
+        return overrides[facts.id], "" if overrides[facts.id] else "已人工排除"
+    if not facts.doc_number:
         return False, "无文号"
-    if policy.doc_type not in types:
-        return False, f"公文种类“{policy.doc_type or '未识别'}”无需解读"
+    if facts.doc_type not in profile.types:
+        return False, f"公文种类“{facts.doc_type or '未识别'}”无需解读"
+    if not profile.needs_number(facts.doc_number):
+        return False, f"文号“{facts.doc_number}”不在本规则要求解读的范围内"
+    if facts.written and facts.published and (facts.published - facts.written).days > profile.republication_days:
+        gap = (facts.published - facts.written).days
+        return False, (f"旧文件重新发布：成文于 {facts.written}，发布于 {facts.published}，"
+                       f"相隔 {gap} 天（超过 {profile.republication_days} 天）")
     return True, ""
 
 
-def _first_interpretation(policy: Document) -> InterpretationLink | None:
-    dated = [link for link in policy.interpretations if link.doc_id and link.published_at]
-    return min(dated, key=lambda link: link.published_at) if dated else None
+def _first_seen(captures: list[Capture]) -> datetime | None:
+    return next((c.fetched_at for c in captures if c.status == 200), None)
 
 
-def assess(
-    policy: Document,
-    today: date,
-    workdays: int = DEFAULT_WORKDAYS,
-    overrides: dict[str, bool] | None = None,
-    types: frozenset[str] = NORMATIVE_TYPES,
-) -> TimelinessRow:
-    published = policy.published_at.date() if policy.published_at else None
+def _evidence(facts: PolicyFacts, first: InterpretationFacts | None) -> list[str]:
+    """Claimed dates the crawl contradicts: the page was first captured later than its date plus
+    the crawl interval, although the site was already being crawled then."""
+    interval = timedelta(hours=facts.crawl_interval_hours)
+    flags = []
+    for what, claimed, captures in (
+        ("政策", facts.published, facts.captures),
+        ("解读", first.published if first else None, first.captures if first else []),
+    ):
+        seen = _first_seen(captures)
+        if claimed is None or seen is None or facts.site_first_capture is None:
+            continue
+        late_by = seen.date() - claimed
+        if late_by > interval and seen > facts.site_first_capture + interval:
+            flags.append(f"{what}页面声称 {claimed} 发布，首次抓取却在 {seen:%Y-%m-%d %H:%M}"
+                         f"（晚 {late_by.days} 天，超过抓取间隔）：可能是补发或倒签日期")
+    return flags
+
+
+def assess(facts: PolicyFacts, profile: RuleProfile, calendar: WorkCalendar, overrides: dict[str, bool]) -> Assessed:
+    dated = sorted((i for i in facts.interpretations if i.doc_id and i.published), key=lambda i: i.published)
+    first = dated[0] if dated else None
     base = dict(
-        policy_id=policy.id, title=policy.title, doc_number=policy.doc_number, unit=policy.publisher,
-        url=policy.url, published=published,
+        policy_id=facts.id, title=facts.title, doc_number=facts.doc_number, unit=facts.unit, url=facts.url,
+        published=facts.published, rule=profile.name, workdays=profile.workdays,
+        interpretations=[
+            InterpretationOut(doc_id=i.doc_id, title=i.title, form=i.form, url=i.url, published=i.published,
+                              method=i.method, first_seen=_first_seen(i.captures))
+            for i in facts.interpretations
+        ],
+        first_seen=_first_seen(facts.captures), evidence_flags=_evidence(facts, first),
     )
-    required, reason = scope(policy, overrides or {}, types)
-    if not required:
-        return TimelinessRow(**base, status=Status.not_required, reason=reason)
-    if published is None:
-        return TimelinessRow(**base, status=Status.undetermined, reason="发布日期未知")
-    first = _first_interpretation(policy)
-    found = {}
     if first is not None:
-        found = dict(
-            interpretation_id=first.doc_id, interpretation_title=first.title, interpretation_form=first.form,
-            interpretation_published=first.published_at.date(), link_method=first.method.value,
-        )
+        base.update(interpretation_id=first.doc_id, interpretation_title=first.title,
+                    interpretation_form=first.form, interpretation_published=first.published,
+                    link_method=first.method, interpretation_first_seen=_first_seen(first.captures))
+
+    def row(status: Status, **fields) -> TimelinessRow:
+        # Built without validation: every value comes from validated facts, and a report builds
+        # tens of thousands of rows.
+        return TimelinessRow.model_construct(**base, status=status, status_label=STATUS_LABELS[status], **fields)
+
+    required, reason = _scope(facts, profile, overrides)
+    if not required:
+        return Assessed(row(Status.not_required, reason=reason))
+    clock = facts.published if profile.clock == "published" else facts.written
+    if clock is None:
+        return Assessed(row(Status.undetermined, reason=f"{profile.clock_label}未知"))
     try:
-        deadline = nth_workday_after(published, workdays)
-        if first is not None:
-            late = workdays_between(deadline, first.published_at.date())
-            status = Status.late if late else Status.on_time
-            return TimelinessRow(**base, **found, status=status, deadline=deadline, late_days=late)
-        if today <= deadline:
-            return TimelinessRow(**base, status=Status.pending, deadline=deadline)
-        overdue = workdays_between(deadline, today)
-        return TimelinessRow(**base, status=Status.missing, deadline=deadline, overdue_days=overdue)
+        deadline = calendar.nth_workday_after(clock, profile.workdays)
+        unsettled = calendar.first_unsettled(clock, deadline)
+        certainty = {"deadline": deadline, "provisional": unsettled is not None,
+                     "provisional_reason": calendar.why_unsettled(unsettled) if unsettled else ""}
+        if first is None:
+            return Assessed(row(Status.pending, **certainty), waiting=True)
+        published = first.published
+        if published <= deadline:
+            return Assessed(row(Status.on_time, **certainty))
+        late, note = _count(calendar, deadline, published)
+        return Assessed(row(
+            Status.late, **certainty, late_workdays=late, late_calendar_days=(published - deadline).days,
+            off_day_publication=not calendar.is_workday(published), count_note=note,
+        ))
     except CalendarNotCovered as exc:
-        return TimelinessRow(**base, **found, status=Status.undetermined, reason=str(exc))
+        return Assessed(row(Status.undetermined, reason=str(exc)))
 
 
-def _tallies(rows: list[TimelinessRow], key) -> list[Tally]:
-    tallies: dict[str, Tally] = {}
+def on_day(assessed: Assessed, as_of: date, calendar: WorkCalendar) -> TimelinessRow:
+    """The row as of a day: a waiting row is pending until its deadline, missing after it."""
+    row = assessed.row
+    if not assessed.waiting or as_of <= row.deadline:
+        return row
+    overdue, note = _count(calendar, row.deadline, as_of)
+    return row.model_copy(update={
+        "status": Status.missing, "status_label": STATUS_LABELS[Status.missing], "overdue_workdays": overdue,
+        "overdue_calendar_days": (as_of - row.deadline).days, "count_note": note,
+    })
+
+
+def assess_all(facts: Iterable[PolicyFacts], rules: Rules, calendar: WorkCalendar, overrides: dict[str, bool],
+               workdays: int | None = None) -> list[Assessed]:
+    """Every policy by its rule; `workdays` replaces every rule's allowance (a what-if report).
+    Rows that no longer depend on the day are serialized here, once."""
+    profiles: dict[tuple[str, str], RuleProfile] = {}
+    assessed = []
+    for policy in facts:
+        key = (policy.unit, policy.site)
+        if key not in profiles:
+            profile = rules.profile_for(policy.unit, policy.site)
+            profiles[key] = replace(profile, workdays=workdays) if workdays is not None else profile
+        one = assess(policy, profiles[key], calendar, overrides)
+        assessed.append(one if one.waiting else replace(one, json=_ROW_JSON.to_json(one.row)))
+    assessed.sort(key=lambda a: (a.row.unit, a.row.published or date.min))
+    return assessed
+
+
+_ROW_JSON = TimelinessRow.__pydantic_serializer__
+UNKNOWN_UNIT, UNKNOWN_MONTH = "（未知单位）", "（未知）"
+
+
+class Day:
+    """Every row as of one day, with its JSON and grouping keys computed once: a report is then
+    a selection of rows, its tallies and the rows' JSON joined."""
+
+    def __init__(self, assessed: list[Assessed], as_of: date, calendar: WorkCalendar):
+        self.as_of = as_of
+        self.rows: list[TimelinessRow] = []
+        self.json: list[bytes] = []
+        for one in assessed:
+            row = on_day(one, as_of, calendar) if one.waiting else one.row
+            self.rows.append(row)
+            self.json.append(_ROW_JSON.to_json(row) if one.waiting else one.json)
+        self.units = [r.unit or UNKNOWN_UNIT for r in self.rows]
+        self.months = [r.published.isoformat()[:7] if r.published else UNKNOWN_MONTH for r in self.rows]
+        self.statuses = [r.status.value for r in self.rows]
+        self.waiting = [i for i, one in enumerate(assessed) if one.waiting]
+        self.exports: dict[tuple, bytes] = {}  # downloads rendered from this day's rows, by selection
+
+    def select(self, unit: str | None = None, date_from: date | None = None, date_to: date | None = None) -> list[int]:
+        rows = self.rows
+        return [
+            i for i in range(len(rows))
+            if (unit is None or rows[i].unit == unit)
+            and (date_from is None or (rows[i].published is not None and rows[i].published >= date_from))
+            and (date_to is None or (rows[i].published is not None and rows[i].published <= date_to))
+        ]
+
+    def _tallies(self, keys: list[str], chosen: list[int]) -> list[Tally]:
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for i in chosen:
+            bucket = counts[keys[i]]
+            bucket[self.statuses[i]] += 1
+            if self.rows[i].provisional:
+                bucket["provisional"] += 1
+        tallies = []
+        for name, bucket in counts.items():
+            required = bucket["on_time"] + bucket["late"] + bucket["missing"]
+            rate = round(bucket["on_time"] / required, 4) if required else None
+            tallies.append(Tally(key=name, on_time_rate=rate, **bucket))
+        return tallies
+
+    def report(self, chosen: list[int], calendar: WorkCalendar, rules: Rules) -> TimelinessReport:
+        rows = [self.rows[i] for i in chosen]
+        by_unit = sorted(self._tallies(self.units, chosen), key=lambda t: (-(t.on_time + t.late + t.missing), t.key))
+        by_month = sorted(self._tallies(self.months, chosen), key=lambda t: t.key)
+        picked = set(chosen)
+        used = {r.rule for r in rows} or {rules.default}
+        result = TimelinessReport.model_construct(
+            as_of=self.as_of,
+            rules=[RuleOut(name=p.name, label=p.label, workdays=p.workdays, clock=p.clock_label, citation=p.citation)
+                   for name, p in sorted(rules.profiles.items()) if name in used],
+            calendar=CalendarOut(years=calendar.covered_years, settled_through=calendar.settled_through,
+                                 problems=calendar.problems),
+            rows=rows, by_unit=by_unit, by_month=by_month,
+            due=due_soon([self.rows[i] for i in self.waiting if i in picked], self.as_of),
+        )
+        result._row_json = [self.json[i] for i in chosen]
+        return result
+
+
+def report_json(report: TimelinessReport) -> bytes:
+    """The report as JSON, its rows from the JSON serialized when they were assessed."""
+    if report._row_json is None:
+        return report.model_dump_json().encode()
+    head = report.model_dump_json(exclude={"rows"}).encode()
+    return head[:-1] + b',"rows":[' + b",".join(report._row_json) + b"]}"
+
+
+def due_soon(rows: list[TimelinessRow], as_of: date) -> list[DueItem]:
+    """Policies still waiting whose deadline is today, tomorrow or within the next 7 days."""
+    items = []
     for row in rows:
-        name = key(row)
-        tallies.setdefault(name, Tally(name)).counts[row.status] += 1
-    return list(tallies.values())
+        if row.status is not Status.pending or row.deadline is None:
+            continue
+        days = (row.deadline - as_of).days
+        if days > 7:
+            continue
+        due = "today" if days == 0 else "tomorrow" if days == 1 else "week"
+        items.append(DueItem(unit=row.unit, policy_id=row.policy_id, title=row.title, doc_number=row.doc_number,
+                             url=row.url, published=row.published, deadline=row.deadline, due=due,
+                             provisional=row.provisional))
+    items.sort(key=lambda i: (i.deadline, i.unit, i.title))
+    return items
 
 
-def report(
-    documents: Iterable[Document],
-    today: date,
-    workdays: int = DEFAULT_WORKDAYS,
-    overrides: dict[str, bool] | None = None,
-    types: frozenset[str] = NORMATIVE_TYPES,
-) -> TimelinessReport:
-    rows = [assess(doc, today, workdays, overrides, types) for doc in documents if doc.kind is DocKind.policy]
-    rows.sort(key=lambda r: (r.unit, r.published or date.min))
-    by_unit = sorted(_tallies(rows, lambda r: r.unit or "（未知单位）"), key=lambda t: (-t.required, t.key))
-    by_month = sorted(_tallies(rows, lambda r: r.month or "（未知）"), key=lambda t: t.key)
-    return TimelinessReport(rows, by_unit, by_month, workdays, today)
+def build_report(assessed: list[Assessed], as_of: date, calendar: WorkCalendar, rules: Rules) -> TimelinessReport:
+    """Every assessed row as of a day (what services do per request, without their caches)."""
+    day = Day(assessed, as_of, calendar)
+    return day.report(list(range(len(day.rows))), calendar, rules)

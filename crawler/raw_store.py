@@ -62,6 +62,14 @@ def looks_like_html(body: bytes) -> bool:
 
 
 @dataclass(frozen=True)
+class StoredCapture:
+    url: str
+    fetched_at: datetime
+    status: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class RawResponse:
     site: str
     url: str
@@ -264,6 +272,26 @@ class RawStore:
     def versions(self, url: str) -> list[RawResponse]:
         """Every stored version of a URL, oldest first."""
         return [self._row(row) for row in self._db.execute(f"{self._SELECT} WHERE r.url = ? ORDER BY r.id", (url,))]
+
+    def captures(self, urls: set[str]) -> dict[str, list[StoredCapture]]:
+        """Every stored fetch of these URLs (asked for, or redirected to), oldest first, with the
+        SHA-256 of the bytes stored — the evidence of what a page said, and since when."""
+        found: dict[str, list[StoredCapture]] = {}
+        digests: dict[str, str] = {}
+        rows = self._db.execute("SELECT url, final_url, status, fetched_at, body_sha1 FROM responses ORDER BY id")
+        for url, final_url, status, fetched_at, body_sha1 in rows.fetchall():
+            for address in {url, final_url} & urls:
+                if body_sha1 not in digests:
+                    body = self._db.execute("SELECT data FROM bodies WHERE sha1 = ?", (body_sha1,)).fetchone()
+                    digests[body_sha1] = hashlib.sha256(body[0] if body else b"").hexdigest()
+                found.setdefault(address, []).append(
+                    StoredCapture(address, datetime.fromisoformat(fetched_at), status, digests[body_sha1]))
+        return found
+
+    def first_fetch_by_site(self) -> dict[str, datetime]:
+        """When each site was first crawled: before that, no page of it could have been seen."""
+        rows = self._db.execute("SELECT site, MIN(fetched_at) FROM responses GROUP BY site")
+        return {site: datetime.fromisoformat(first) for site, first in rows}
 
     def urls_with_history(self) -> set[str]:
         """URLs with more than one stored version."""

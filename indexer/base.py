@@ -106,9 +106,17 @@ class IndexOutdated(RuntimeError):
 
 class SearchEngine(ABC):
     @abstractmethod
-    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
+                    derived: dict[str, bytes] | None = None) -> IndexReport:
         """Build a fresh index of exactly these documents and switch searches to it at once.
-        count_hint: roughly how many there are, to decide whether to prepare them in parallel."""
+        count_hint: roughly how many there are, to decide whether to prepare them in parallel.
+        derived: products computed from these documents (the timeliness facts …), stored with
+        this build and switched with it, so that a reader never pairs one build's documents
+        with another's products."""
+
+    @abstractmethod
+    def derived(self, name: str) -> bytes | None:
+        """A derived product of the build that answers now; None when that build has none."""
 
     @abstractmethod
     def check_index(self) -> None:

@@ -9,6 +9,7 @@ Supported clusters: Elasticsearch 8.x and 9.x (client 8.x, whose compatibility h
 accepts)."""
 from __future__ import annotations
 
+import base64
 import json
 import time
 from typing import Iterable, Iterator
@@ -34,6 +35,7 @@ FACET_SIZE = 50
 SCAN_BATCH = 1000
 BULK_CHUNK = 500
 SOURCE = ["source"]
+DERIVED_SUFFIX = "-derived"  # companion index of a build holding its derived products
 
 
 class EngineUnavailable(RuntimeError):
@@ -141,7 +143,8 @@ class ElasticsearchEngine(SearchEngine):
             return []
 
     # ---- building ----
-    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
+                    derived: dict[str, bytes] | None = None) -> IndexReport:
         index = f"{self.alias}-{time.time_ns()}"
         body = mapping(self.shards, 0)
         body["settings"]["refresh_interval"] = "-1"  # one refresh at the end is cheaper
@@ -161,6 +164,8 @@ class ElasticsearchEngine(SearchEngine):
             index=index, settings={"refresh_interval": None, "number_of_replicas": self.replicas}
         )
         self.client.indices.refresh(index=index)
+        if derived:
+            self._store_derived(index, derived)
         old = self._indices()
         # One request: searches see the old index or the new one, never neither, never half.
         actions = [{"remove": {"index": name, "alias": self.alias}} for name in old]
@@ -168,7 +173,29 @@ class ElasticsearchEngine(SearchEngine):
         self.client.indices.update_aliases(actions=actions)
         for name in old:
             self.client.indices.delete(index=name, ignore_unavailable=True)
+            self.client.indices.delete(index=name + DERIVED_SUFFIX, ignore_unavailable=True)
         return report
+
+    def _store_derived(self, index: str, derived: dict[str, bytes]) -> None:
+        """Into a companion index of the build, one stored-only document per product: searches
+        of the alias never see them."""
+        self.client.indices.create(
+            index=index + DERIVED_SUFFIX, settings={"number_of_shards": 1, "number_of_replicas": self.replicas},
+            mappings={"dynamic": False, "properties": {"payload": {"type": "binary"}}},
+        )
+        for product, payload in derived.items():
+            self.client.index(index=index + DERIVED_SUFFIX, id=product,
+                              document={"payload": base64.b64encode(payload).decode("ascii")}, refresh=True)
+
+    def derived(self, name: str) -> bytes | None:
+        indices = self._indices()
+        if len(indices) != 1:
+            return None
+        try:
+            found = self.client.get(index=indices[0] + DERIVED_SUFFIX, id=name)
+        except NotFoundError:
+            return None
+        return base64.b64decode(found["_source"]["payload"])
 
     # ---- reading ----
     def _search(self, **body) -> dict | None:

@@ -86,6 +86,9 @@ def _to_tantivy(prepared: PreparedDocument) -> tantivy.Document:
     return doc
 
 
+DERIVED = "derived"  # folder of a build's derived products
+
+
 class TantivyEngine(SearchEngine):
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -96,7 +99,8 @@ class TantivyEngine(SearchEngine):
         self._searcher_now: tantivy.Searcher | None = None
 
     # ---- building ----
-    def replace_all(self, documents: Iterable[Document], count_hint: int = 0) -> IndexReport:
+    def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
+                    derived: dict[str, bytes] | None = None) -> IndexReport:
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"tantivy-{time.time_ns()}"
         (self.root / name).mkdir()
@@ -111,6 +115,10 @@ class TantivyEngine(SearchEngine):
                 report.failed.append((prepared.id, str(exc)))
         writer.commit()
         writer.wait_merging_threads()
+        if derived:
+            (self.root / name / DERIVED).mkdir()
+            for product, payload in derived.items():
+                (self.root / name / DERIVED / product).write_bytes(payload)
         pointer = self.root / "CURRENT.tmp"
         pointer.write_text(name, encoding="utf-8")
         os.replace(pointer, self.root / "CURRENT")
@@ -144,6 +152,15 @@ class TantivyEngine(SearchEngine):
 
     def check_index(self) -> None:
         self._searcher()
+
+    def derived(self, name: str) -> bytes | None:
+        self._searcher()
+        if self._current is None or "/" in name or name.startswith("."):
+            return None
+        try:
+            return (self.root / self._current / DERIVED / name).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def count(self) -> int:
         searcher = self._searcher()

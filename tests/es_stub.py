@@ -31,6 +31,7 @@ class StubState:
     reject_ids: set[str] = field(default_factory=set)  # bulk items answered with a mapping error
     throttle_bulk_once: bool = False  # answer the first bulk with 429, as a busy cluster does
     search_hits: list[dict] | None = None  # canned hits; default: every stored document
+    stored: dict[tuple[str, str], dict] = field(default_factory=dict)  # (index, _id) → a single-document write
 
     def of(self, method: str, suffix: str = "") -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.endswith(suffix)]
@@ -92,6 +93,12 @@ def make_handler(state: StubState):
                 return self._search(body)
             if len(parts) >= 2 and parts[1] == "_count":
                 return self._reply(200, {"count": len(state.documents)})
+            if len(parts) >= 3 and parts[1] == "_doc" and self.command in ("PUT", "POST"):
+                state.stored[(parts[0], parts[2])] = body
+                return self._reply(201, {"_index": parts[0], "_id": parts[2], "result": "created"})
+            if len(parts) >= 3 and parts[1] == "_doc" and (parts[0], parts[2]) in state.stored:
+                return self._reply(200, {"_index": parts[0], "_id": parts[2], "found": True,
+                                         "_source": state.stored[(parts[0], parts[2])]})
             if len(parts) >= 3 and parts[1] == "_doc":
                 source = state.documents.get(parts[2])
                 if source is None:

@@ -56,6 +56,7 @@ def engine(request, data_dir, tmp_path_factory):
     yield under_test
     for index in under_test._indices():
         client.indices.delete(index=index)
+        client.indices.delete(index=index + "-derived", ignore_unavailable=True)
 
 
 def path(document) -> str:
@@ -107,3 +108,13 @@ def test_get_count_counts_and_completion(engine, expected):
     assert {(s.kind, s.text) for s in engine.complete("泉港政办")} >= {("doc_number", "泉港政办〔2018〕84号")}
     units = {c.value: c.count for c in engine.term_counts("unit_role", SearchQuery())}
     assert units["泉港区民政局|牵头"] >= 4
+
+
+def test_derived_products_switch_with_their_build(engine, expected):
+    """Last in this file: it rebuilds the engine under test (with the same documents)."""
+    documents = list(engine.documents(SearchQuery()))
+    engine.replace_all(documents, derived={"facts.json.gz": b"one", "other": bytes(range(256))})
+    assert engine.derived("facts.json.gz") == b"one" and engine.derived("other") == bytes(range(256))
+    engine.replace_all(documents)
+    assert engine.derived("facts.json.gz") is None  # a build without products has none of the last one's
+    assert engine.count() == expected[key({"q": ""})]["total"]

@@ -77,7 +77,7 @@ def test_rebuild_maps_loads_and_swaps_the_alias_atomically(stub):
     swap = state.of("POST", "/_aliases")[-1].body["actions"]
     assert swap[0] == {"remove": {"index": new_index, "alias": "zhengce-test"}} and "add" in swap[1]
     deleted = [r.path.strip("/") for r in state.requests if r.method == "DELETE"]
-    assert deleted == [new_index]  # the old index goes only after the alias moved
+    assert deleted == [new_index, new_index + "-derived"]  # the old build goes only after the alias moved
 
 
 def test_failed_documents_are_reported_and_throttling_retried(stub):
@@ -174,3 +174,19 @@ def test_an_index_built_with_other_fields_is_refused_until_rebuilt(stub):
         engine.check_index()
     engine.replace_all(DOCS)
     engine.check_index()
+
+
+def test_derived_products_are_stored_with_their_build_and_dropped_with_it(stub):
+    state, url = stub
+    engine = engine_for(url)
+    engine.replace_all(DOCS, derived={"facts.json.gz": b"\x1f\x8b first build"})
+    first_index = state.aliases["zhengce-test"]
+    assert engine.derived("facts.json.gz") == b"\x1f\x8b first build"
+    assert engine.derived("other") is None
+    companion = [r for r in state.requests if r.method == "PUT" and r.path == f"/{first_index}-derived"]
+    assert companion and companion[0].body["mappings"]["properties"]["payload"] == {"type": "binary"}
+
+    engine.replace_all(DOCS, derived={"facts.json.gz": b"second"})
+    assert engine.derived("facts.json.gz") == b"second"
+    deleted = {r.path for r in state.requests if r.method == "DELETE"}
+    assert f"/{first_index}-derived" in deleted

@@ -14,6 +14,7 @@ from analyzers.limits import AnalysisLimits
 from analyzers.linking import link_interpretations
 from analyzers.model import Document, Version
 from analyzers.page import PageResult, analyze_page
+from analyzers.timeliness import FACTS_PRODUCT, Capture, PolicyFacts, dump_facts, policy_facts
 from analyzers.validity import apply_repeals
 from crawler.raw_store import WITHDRAWN_STATUSES, RawResponse, RawStore
 from indexer.base import SearchEngine
@@ -177,6 +178,16 @@ def _analyze_pages(store: RawStore, sites: _Sites, analyze: _PageAnalyzer, repor
         report.documents.append(document)
 
 
+def timeliness_facts(store: RawStore, documents: list[Document], sites: _Sites) -> list[PolicyFacts]:
+    """What the timeliness report needs of every policy, with the raw store's captures of it and
+    of its interpretations as evidence. A site's crawl interval is how often its lists are re-read."""
+    urls = {u for doc in documents for u in (doc.url, *doc.urls)}
+    urls |= {link.url for doc in documents for link in doc.interpretations}
+    captures = {url: [Capture(**vars(c)) for c in found] for url, found in store.captures(urls).items()}
+    intervals = {name: site.revisit.lists for name in store.sites() if isinstance(site := sites[name], Site)}
+    return policy_facts(documents, captures, intervals, store.first_fetch_by_site())
+
+
 class IndexWouldShrink(RuntimeError):
     """The rebuilt index would hold fewer documents than the caller allows."""
 
@@ -189,6 +200,7 @@ def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...
     if len(report.documents) < keep_at_least:
         raise IndexWouldShrink(f"the raw store gives {len(report.documents)} documents, fewer than the"
                                f" {keep_at_least} this rebuild must keep")
-    indexed = engine.replace_all(report.documents, count_hint=len(report.documents))
+    derived = {FACTS_PRODUCT: dump_facts(timeliness_facts(store, report.documents, _Sites(site_folders)))}
+    indexed = engine.replace_all(report.documents, count_hint=len(report.documents), derived=derived)
     report.index_failures = indexed.failed
     return report
