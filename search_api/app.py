@@ -1,6 +1,8 @@
 """Builds the application: API routers, the UI pages, and clear errors for bad parameters."""
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
@@ -11,10 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from analyzers.segment import tokenizer
+from analyzers.timeliness_rules import RulesError
 from indexer.base import IndexOutdated
+from search_api.auth import staff_store_for
 from search_api.deps import _engine_for
 from search_api.routers import documents, reports, search, staff, units
 from search_api.security import SecurityHeadersMiddleware
+from search_api.services import timeliness_report
 from zhengce.settings import get_settings
 from ui import api_docs, pages, staff_pages
 
@@ -47,7 +52,9 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return JSONResponse(status_code=422, content={"message": f"invalid parameters — {exc.detail}", "detail": detail})
 
 
-async def _index_outdated(request: Request, exc: IndexOutdated) -> JSONResponse:
+async def _unusable(request: Request, exc: Exception) -> JSONResponse:
+    """The deployment's own files cannot be used (an index built by an older version, a broken
+    rules file): 503 with the reason, which names the file and what to do."""
     return JSONResponse(status_code=503, content={"message": str(exc)})
 
 
@@ -58,7 +65,19 @@ async def _start(app: FastAPI):
     wait ~1 s."""
     _engine_for(get_settings()).check_index()
     tokenizer()
+    threading.Thread(target=_warm_timeliness, name="warm-timeliness", daemon=True).start()
     yield
+
+
+def _warm_timeliness() -> None:
+    """Assess every policy for today in the background, so that the first visit of the report
+    does not wait for it (seconds at province size). A failure is logged here and answered with
+    its reason by the first request that needs the report."""
+    settings = get_settings()
+    try:
+        timeliness_report(_engine_for(settings), settings, staff_store_for(settings))
+    except Exception as exc:  # noqa: BLE001 — only a warm-up
+        logging.getLogger("zhengce").warning("timeliness report not prepared at start: %s: %s", type(exc).__name__, exc)
 
 
 def create_app() -> FastAPI:
@@ -67,7 +86,8 @@ def create_app() -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(IndexOutdated, _index_outdated)
+    app.add_exception_handler(IndexOutdated, _unusable)
+    app.add_exception_handler(RulesError, _unusable)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(reports.router)

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from analyzers.model import Document, LocalDateTime
-from analyzers.timeliness import STATUS_LABELS, Status, Tally, TimelinessReport
+from analyzers.timeliness import Capture, InterpretationFacts
+from analyzers.workdays import WorkCalendar
 from indexer.base import Hit, SearchResult
 from search_api.services import UnitDetail, UnitSummary
 
@@ -95,59 +96,42 @@ class Health(BaseModel):
     documents: int
 
 
-class TimelinessRowOut(BaseModel):
+class EvidenceOut(BaseModel):
+    """What the raw store holds of a policy and its interpretations: every capture of their pages
+    with its time and the SHA-256 of the bytes, beside the dates the pages claim."""
+
     policy_id: str
     title: str
-    doc_number: str
-    unit: str = Field(description="发布机构")
     url: str
-    published: date | None
-    status: Status
-    status_label: str
-    reason: str = Field(description="why not required, or why undetermined")
-    deadline: date | None = Field(description="last day the interpretation is on time")
-    interpretation_id: str | None
-    interpretation_title: str
-    interpretation_form: str
-    interpretation_published: date | None
-    link_method: str
-    late_days: int | None = Field(description="working days after the deadline")
-    overdue_days: int | None = Field(description="missing: working days past the deadline as of as_of")
+    claimed_published: date | None
+    captures: list[Capture]
+    interpretations: list[InterpretationFacts]
+    crawl_interval_hours: float
+    site_first_capture: datetime | None
 
 
-class TallyOut(BaseModel):
-    key: str
-    on_time: int
-    late: int
-    missing: int
-    pending: int
-    not_required: int
-    undetermined: int
-    on_time_rate: float | None = Field(description="on_time / (on_time + late + missing)")
-
-    @classmethod
-    def of(cls, tally: Tally) -> "TallyOut":
-        return cls(key=tally.key, on_time_rate=tally.on_time_rate, **{s.value: n for s, n in tally.counts.items()})
+class CalendarYearOut(BaseModel):
+    year: int
+    source: str = Field(description="内置 (shipped) or the deployment's file")
+    days: int
+    papers: list[str]
 
 
-class TimelinessReportOut(BaseModel):
-    workdays: int
-    as_of: date
-    rows: list[TimelinessRowOut]
-    by_unit: list[TallyOut]
-    by_month: list[TallyOut]
+class CalendarStatusOut(BaseModel):
+    years: list[CalendarYearOut]
+    settled_through: date | None = Field(description="last day no notice still to come can move")
+    missing_years: list[int] = Field(description="years between the first and the last without a file")
+    problems: list[str] = Field(description="files that were skipped, and why")
 
-    @classmethod
-    def of(cls, report: TimelinessReport) -> "TimelinessReportOut":
-        return cls(
-            workdays=report.workdays,
-            as_of=report.today,
-            rows=[
-                TimelinessRowOut(**{**row.__dict__, "status_label": STATUS_LABELS[row.status]}) for row in report.rows
-            ],
-            by_unit=[TallyOut.of(t) for t in report.by_unit],
-            by_month=[TallyOut.of(t) for t in report.by_month],
-        )
+
+def calendar_overview(calendar: WorkCalendar) -> CalendarStatusOut:
+    years = calendar.covered_years
+    gaps = [y for y in range(years[0], years[-1] + 1) if y not in calendar.years] if years else []
+    return CalendarStatusOut(
+        years=[CalendarYearOut(year=y, source=calendar.years[y].source, days=len(calendar.years[y].days),
+                               papers=list(calendar.years[y].papers)) for y in years],
+        settled_through=calendar.settled_through, missing_years=gaps, problems=calendar.problems,
+    )
 
 
 class ScopeChange(BaseModel):

@@ -2,11 +2,18 @@
 the unit lookups. Routers and UI pages both call these, so HTML and JSON always agree."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date
 
 from analyzers.model import DocKind, Document
-from analyzers.timeliness import NORMATIVE_TYPES, TimelinessReport, report
+from analyzers.timeliness import (
+    FACTS_PRODUCT, Day, PolicyFacts, TimelinessReport, assess_all, load_facts, policy_facts,
+)
+from analyzers.timeliness_rules import Rules, load_rules
+from analyzers.workdays import WorkCalendar, load_calendar
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchEngine, SearchQuery, SearchResult, Suggestion
 from indexer.corrections import did_you_mean
@@ -41,29 +48,98 @@ def suggest(engine: SearchEngine, prefix: str, size: int = 8) -> list[Suggestion
     return (units[:MAX_UNIT_SUGGESTIONS] + engine.complete(text, size))[:size]
 
 
-def timeliness_report(
-    engine: SearchEngine,
-    settings: Settings,
-    store: StaffStore,
-    unit: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    as_of: date | None = None,
-    workdays: int | None = None,
-) -> TimelinessReport:
-    query = SearchQuery(
-        kind=DocKind.policy.value,
-        publisher=default_registry().canonical(unit) if unit else None,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    return report(
-        engine.documents(query),
-        today=as_of or date.today(),
-        workdays=workdays or settings.interpretation_workdays,
-        overrides=store.scope_overrides(),
-        types=frozenset(settings.timeliness_types) or NORMATIVE_TYPES,
-    )
+class _LastUsed(OrderedDict):
+    """A small cache of the most recently used entries."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+_FACTS = _LastUsed(2)  # by index build
+_ASSESSED = _LastUsed(8)  # by build × calendar × rules × staff decisions × what-if working days
+_DAYS = _LastUsed(8)  # by all of that × the day counted to
+_LOCK = threading.Lock()
+
+
+def _facts(engine: SearchEngine) -> list[PolicyFacts]:
+    """The facts stored with the index build; an index built before they were is read once
+    from its documents instead (without the raw store's evidence)."""
+    def make() -> list[PolicyFacts]:
+        payload = engine.derived(FACTS_PRODUCT)
+        if payload is not None:
+            return load_facts(payload)
+        return policy_facts(engine.documents(SearchQuery()), {}, {}, {})
+
+    return _FACTS.get_or(engine.generation(), make)
+
+
+def timeliness_context(settings: Settings) -> tuple[WorkCalendar, Rules]:
+    return load_calendar(settings.calendar_dir), load_rules(settings.timeliness_rules_path)
+
+
+def timeliness_day(engine: SearchEngine, settings: Settings, store: StaffStore, as_of: date,
+                   workdays: int | None = None) -> tuple[Day, WorkCalendar, Rules]:
+    """Every policy assessed as of a day — computed once per index build, calendar, rules and
+    staff decisions (a new calendar file or decision is seen at the next request, no reindex),
+    and finished once per day counted to."""
+    calendar, rules = timeliness_context(settings)
+    overrides = store.scope_overrides()
+    key = (engine.generation(), calendar.version, rules.version, tuple(sorted(overrides.items())), workdays)
+    with _LOCK:
+        facts = _facts(engine)
+        assessed = _ASSESSED.get_or(key, lambda: assess_all(facts, rules, calendar, overrides, workdays))
+        day = _DAYS.get_or((key, as_of), lambda: Day(assessed, as_of, calendar))
+    return day, calendar, rules
+
+
+@dataclass(frozen=True)
+class ReportSelection:
+    """Which rows a report covers: a unit (any of its names), a publication date range, the day
+    counted to, and a what-if number of working days."""
+
+    unit: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    as_of: date | None = None
+    workdays: int | None = None
+
+
+def _selected(engine: SearchEngine, settings: Settings, store: StaffStore, selection: ReportSelection):
+    day, calendar, rules = timeliness_day(engine, settings, store, selection.as_of or date.today(), selection.workdays)
+    canonical = default_registry().canonical(selection.unit) if selection.unit else None
+    return day, day.select(canonical, selection.date_from, selection.date_to), calendar, rules
+
+
+def timeliness_report(engine: SearchEngine, settings: Settings, store: StaffStore,
+                      selection: ReportSelection = ReportSelection()) -> TimelinessReport:
+    day, chosen, calendar, rules = _selected(engine, settings, store, selection)
+    return day.report(chosen, calendar, rules)
+
+
+def timeliness_export(engine: SearchEngine, settings: Settings, store: StaffStore,
+                      render: Callable[[TimelinessReport], bytes], selection: ReportSelection = ReportSelection()) -> bytes:
+    """A download of the report, rendered once per day's assessment and selection: the first
+    XLSX of a province takes a second or more, the same one again nothing."""
+    day, chosen, calendar, rules = _selected(engine, settings, store, selection)
+    key = (render, selection.unit, selection.date_from, selection.date_to)
+    if key not in day.exports:
+        day.exports[key] = render(day.report(chosen, calendar, rules))
+    return day.exports[key]
+
+
+def policy_evidence(engine: SearchEngine, policy_id: str) -> PolicyFacts | None:
+    with _LOCK:
+        return next((f for f in _facts(engine) if f.id == policy_id), None)
 
 
 ROLES = ("牵头", "配合", "负责")

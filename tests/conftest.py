@@ -113,3 +113,31 @@ def start_api(data_dir: Path, workers: int = 1, env: dict | None = None):
 def api_url(data_dir):
     with start_api(data_dir, workers=os.cpu_count() or 1) as url:
         yield url
+
+
+LATE_DECEMBER_POLICY = "泉港政办〔2026〕99号"  # published Wed 2026-12-30, no interpretation yet
+
+
+@pytest.fixture(scope="session")
+def deployment(data_dir, sample_site_url, tmp_path_factory):
+    """A deployment of its own (a copy of the sample data dir and its own server), with one more
+    policy, published at the end of December 2026, crawled into its raw store and indexed: for
+    tests that change the deployment's calendar and rule files."""
+    import sqlite3
+
+    from crawler.raw_store import RawStore
+    from tests.hostile import policy_page, put_page
+
+    folder = tmp_path_factory.mktemp("deployment")
+    with sqlite3.connect(data_dir / "raw.sqlite3") as source, sqlite3.connect(folder / "raw.sqlite3") as copy:
+        source.backup(copy)
+    with RawStore(folder / "raw.sqlite3") as store:
+        put_page(store, "zwgk/zcwj/202612/t20261230_9990001.htm", policy_page(
+            "泉港区人民政府办公室关于做好2027年元旦春节期间困难群众走访慰问工作的通知",
+            "<p>各镇人民政府，区直有关单位：现就做好元旦春节期间走访慰问工作通知如下。</p>",
+            doc_number=LATE_DECEMBER_POLICY, published="2026-12-30 10:00",
+        ), base=sample_site_url)
+    reindex = zhengce(folder, "reindex")
+    assert reindex.returncode == 0, reindex.stdout + reindex.stderr
+    with start_api(folder) as url:
+        yield folder, url

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.conftest import STAFF_NAME
+from tests.conftest import LATE_DECEMBER_POLICY, STAFF_NAME
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -109,6 +109,38 @@ def test_timeliness_dashboard_renders_and_staff_can_exclude_a_policy(page, api_u
     expect(page.locator("#audit tr").nth(1)).to_contain_text("scope.reset")
     page.get_by_role("button", name=re.compile("退出")).click()
     expect(page.get_by_role("link", name="工作人员登录")).to_be_visible()
+
+
+def test_dashboard_shows_the_due_soon_queue_provisional_rows_and_evidence(page, deployment, tmp_path):
+    _folder, url = deployment
+    page.goto(url + "/reports/timeliness")
+    page.get_by_label("统计截至").fill("2026-12-31")
+    page.get_by_role("button", name="统计").click()
+    expect(page.locator("#rules")).to_contain_text("相关解读材料应于文件公开后3个工作日内")
+    expect(page.locator("#rules")).to_contain_text("确定至 2026-12-14")
+    row = page.locator("#rows tr", has_text=LATE_DECEMBER_POLICY)
+    expect(row.locator(".status")).to_have_text("未到期")
+    expect(row.locator(".provisional")).to_have_text("暂定")
+    expect(row).to_contain_text("2027-01-04")
+    expect(row).to_contain_text("2027 年的节假日安排尚未载入")
+    due = page.locator("#due-table tr", has_text=LATE_DECEMBER_POLICY)
+    expect(due).to_contain_text("7日内到期")
+    expect(due.locator(".provisional")).to_be_visible()
+    expect(page.get_by_role("link", name="订阅到期提醒（iCalendar）")).to_have_attribute("href", "/api/reports/timeliness/due.ics")
+    evidence = page.locator("#rows tr", has_text="泉港环〔2019〕8号").locator(".evidence")
+    expect(evidence).to_contain_text(re.compile(r"政策首次抓取 20\d\d-\d\d-\d\d"))
+    expect(evidence).to_contain_text(re.compile(r"解读首次抓取 20\d\d-"))
+    with page.expect_download() as download:
+        evidence.get_by_role("link", name="证据").click()
+    assert download.value.suggested_filename.startswith("evidence-")
+    page.screenshot(path=str(tmp_path / "timeliness-due.png"), full_page=True)
+
+    page.get_by_label("统计截至").fill("")
+    page.locator('input[name="from"]').fill("2019-05-01")
+    page.locator('input[name="to"]').fill("2019-01-01")
+    page.get_by_role("button", name="统计").click()
+    expect(page.locator("#problems")).to_contain_text("晚于")  # said on the page, in Chinese
+    expect(page.locator("#rows")).to_be_visible()
 
 
 def sign_in(page, token: str) -> None:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 
+from crawler.raw_store import RawStore
 from search_api.exports import ROW_COLUMNS
 from tests.conftest import STAFF_NAME
 
@@ -25,7 +28,7 @@ def row_for(body: dict, doc_number: str) -> dict:
 
 def test_statuses_across_holidays_and_make_up_days(client):
     body = report(client)
-    assert body["workdays"] == 3
+    assert [r["workdays"] for r in body["rules"]] == [3] and body["rules"][0]["name"] == "quanzhou_3_workdays"
     national_day = row_for(body, "泉港民〔2016〕58号")  # Fri 2016-09-30, interpretation Sat 10-08 (调休)
     assert (national_day["status"], national_day["deadline"], national_day["link_method"]) == (
         "on_time", "2016-10-10", "doc_number",
@@ -33,9 +36,11 @@ def test_statuses_across_holidays_and_make_up_days(client):
     spring = row_for(body, "泉港政办〔2024〕5号")  # Fri 2024-02-09, interpretation Mon 02-19
     assert (spring["status"], spring["deadline"], spring["link_method"]) == ("on_time", "2024-02-20", "quoted_title")
     late = row_for(body, "泉港环〔2019〕8号")
-    assert (late["status"], late["late_days"], late["status_label"]) == ("late", 3, "逾期")
+    assert (late["status"], late["late_workdays"], late["status_label"]) == ("late", 3, "逾期")
+    assert late["late_calendar_days"] >= 3 and late["interpretations"]
     missing = row_for(body, "泉港教〔2018〕31号")
-    assert missing["status"] == "missing" and missing["overdue_days"] > 1000
+    assert missing["status"] == "missing" and missing["overdue_workdays"] > 1000 and missing["count_note"] == ""
+    assert missing["overdue_calendar_days"] > missing["overdue_workdays"]
     assert row_for(body, "国函〔2018〕159号")["status"] == "not_required"  # a 批复
 
 
@@ -52,7 +57,8 @@ def test_date_range_and_bad_dates(client):
     assert body["rows"] and all(r["published"].startswith("2019") for r in body["rows"])
     assert client.get("/api/reports/timeliness", params={"from": "2019-02-30"}).status_code == 422
     assert client.get("/api/reports/timeliness", params={"from": "2019-05-01", "to": "2019-01-01"}).status_code == 422
-    assert client.get("/api/reports/timeliness", params={"workdays": 0}).status_code == 422
+    assert client.get("/api/reports/timeliness", params={"workdays": -1}).status_code == 422
+    assert client.get("/api/reports/timeliness", params={"workdays": 31}).status_code == 422
 
 
 def test_csv_download_has_the_columns_and_rows(client):
@@ -61,17 +67,23 @@ def test_csv_download_has_the_columns_and_rows(client):
     assert "timeliness.csv" in response.headers["content-disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese right
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == [header for header, _ in ROW_COLUMNS]
+    assert rows[0] == [header for header, _ in ROW_COLUMNS] + ["规则依据"]
     assert len(rows) - 1 == len(report(client)["rows"])
-    assert any(r[1] == "泉港环〔2019〕8号" and r[5] == "逾期" and r[6] == "3" for r in rows[1:])
+    column = {header: i for i, (header, _) in enumerate(ROW_COLUMNS)}
+    late = next(r for r in rows[1:] if r[column["文号"]] == "泉港环〔2019〕8号")
+    assert (late[column["状态"]], late[column["逾期工作日"]], late[column["适用规则"]]) == ("逾期", "3", "quanzhou_3_workdays")
+    assert late[column["政策首次抓取"]] and late[column["全部解读"]]
+    assert "相关解读材料应于文件公开后3个工作日内" in late[-1]
 
 
-def test_xlsx_download_opens_with_three_sheets(client):
+def test_xlsx_download_opens_with_its_sheets_and_quotes_the_rule(client):
     response = client.get("/api/reports/timeliness", params={"as_of": AS_OF, "format": "xlsx", "unit": "泉港区民政局"})
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["明细", "按单位", "按月份"]
+    assert book.sheetnames == ["明细", "按单位", "按月份", "即将到期", "规则"]
+    basis = [row[0] for row in book["规则"].values]
+    assert any("相关解读材料应于文件公开后3个工作日内" in line and "泉州市民政局" in line for line in basis)
     detail = list(book["明细"].values)
-    assert list(detail[0]) == [header for header, _ in ROW_COLUMNS]
+    assert list(detail[0]) == [header for header, _ in ROW_COLUMNS] + ["规则依据"]
     assert {row[0] for row in detail[1:]} == {"泉港区民政局"}
     assert list(book["按单位"].values)[1][:2] == ("泉港区民政局", 2)
 
@@ -138,3 +150,42 @@ def test_unit_facet_and_filter_accept_aliases(client):
 def test_staff_pages_render(client):
     for path in ("/reports/timeliness", "/reports/timeliness?unit=泉港区民政局", "/units", "/units/区民政局"):
         assert client.get(path).status_code == 200, path
+
+
+def test_due_soon_queue_as_json_csv_and_icalendar(client):
+    missing = row_for(report(client), "泉港教〔2018〕31号")  # no interpretation in the sample
+    day_before = (date.fromisoformat(missing["deadline"]) - timedelta(days=1)).isoformat()
+    due = client.get("/api/reports/timeliness/due", params={"as_of": day_before})
+    assert due.status_code == 200, due.text
+    items = due.json()
+    assert {"policy_id": missing["policy_id"], "due": "tomorrow"}.items() <= next(
+        i for i in items if i["policy_id"] == missing["policy_id"]).items()
+    assert all(0 <= (date.fromisoformat(i["deadline"]) - date.fromisoformat(day_before)).days <= 7 for i in items)
+    on_the_day = client.get("/api/reports/timeliness/due", params={"as_of": missing["deadline"]}).json()
+    assert next(i for i in on_the_day if i["policy_id"] == missing["policy_id"])["due"] == "today"
+    as_csv = client.get("/api/reports/timeliness/due", params={"as_of": day_before, "format": "csv"})
+    assert as_csv.content.decode("utf-8-sig").splitlines()[0].startswith("到期,截止日期,暂定,发布机构")
+    feed = client.get("/api/reports/timeliness/due.ics")
+    assert feed.headers["content-type"].startswith("text/calendar")
+    assert feed.text.startswith("BEGIN:VCALENDAR") and "X-WR-CALNAME:政策解读到期提醒" in feed.text
+
+
+def test_evidence_export_matches_the_raw_store(client, data_dir):
+    body = report(client)
+    row = row_for(body, "泉港环〔2019〕8号")
+    assert row["first_seen"] and row["interpretation_first_seen"]
+    evidence = client.get(f"/api/reports/timeliness/evidence/{row['policy_id']}").json()
+    stored = RawStore(data_dir / "raw.sqlite3").latest(evidence["url"])
+    assert evidence["captures"][-1]["sha256"] == hashlib.sha256(stored.body).hexdigest()
+    assert evidence["interpretations"] and evidence["interpretations"][0]["captures"]
+    as_csv = client.get(f"/api/reports/timeliness/evidence/{row['policy_id']}", params={"format": "csv"})
+    lines = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert lines[0] == ["对象", "标题", "声称发布日期", "网址", "抓取时间", "HTTP 状态", "SHA-256"]
+    assert {line[0] for line in lines[1:]} == {"政策", "解读"}
+    assert client.get("/api/reports/timeliness/evidence/0123456789abcdef").status_code == 404
+
+
+def test_calendar_status_names_years_and_sources(client):
+    status = client.get("/api/reports/calendar").json()
+    assert [y["year"] for y in status["years"]][:2] == [2007, 2008] and status["years"][0]["source"] == "内置"
+    assert status["settled_through"] >= "2026-12-14" and status["missing_years"] == []

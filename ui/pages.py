@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from analyzers.model import KIND_LABELS, DocKind, LinkMethod, UnitRole
-from analyzers.timeliness import STATUS_LABELS
 from indexer.base import SearchQuery
 from search_api import services
 from search_api.auth import OptionalStaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
-from search_api.params import SearchQueryDep, check_dates
-from search_api.services import timeliness_report, unit_detail, units_overview
+from search_api.exports import DUE_LABELS
+from indexer.query import EARLIEST_DATE, LATEST_DATE
+from search_api.params import SearchQueryDep
+from search_api.services import ReportSelection, timeliness_report, unit_detail, units_overview
 from search_api.versions import diff
 from ui.templating import HERE, templates
 
@@ -98,6 +99,20 @@ def document_page(request: Request, doc_id: str, engine: EngineDep):
     )
 
 
+def _form_date(value: str, label: str, problems: list[str]) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        problems.append(f"{label}“{value}”不是有效日期，应写作 2024-02-09 这样的格式：已忽略")
+        return None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        problems.append(f"{label}应在 {EARLIEST_DATE.year} 年至 {LATEST_DATE.year} 年之间：已忽略")
+        return None
+    return day
+
+
 @router.get("/reports/timeliness", response_class=HTMLResponse)
 def timeliness_page(
     request: Request,
@@ -106,13 +121,23 @@ def timeliness_page(
     store: StaffStoreDep,
     staff: OptionalStaffDep,
     unit: Annotated[str | None, Query(max_length=100)] = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    from_text: Annotated[str, Query(alias="from", max_length=40)] = "",
+    to_text: Annotated[str, Query(alias="to", max_length=40)] = "",
+    as_of_text: Annotated[str, Query(alias="as_of", max_length=40)] = "",
 ):
-    check_dates(date_from, date_to)
+    # The form sends its empty fields as from=&to=: those mean no limit, and a date that cannot
+    # be read is named on the page (in Chinese) and left out, rather than answered with JSON.
+    problems: list[str] = []
+    date_from = _form_date(from_text, "发布日期（从）", problems)
+    date_to = _form_date(to_text, "发布日期（至）", problems)
+    as_of = _form_date(as_of_text, "统计截至", problems)
+    if date_from and date_to and date_from > date_to:
+        problems.append(f"发布日期“从”{date_from}晚于“至”{date_to}：已忽略“至”")
+        date_to = None
     unit = unit or None
-    result = timeliness_report(engine, settings, store, unit, date_from, date_to)
-    params = {k: v for k, v in {"unit": unit, "from": date_from, "to": date_to}.items() if v}
+    result = timeliness_report(engine, settings, store, ReportSelection(unit, date_from, date_to, as_of))
+    params = {k: v for k, v in {"unit": unit, "from": date_from, "to": date_to, "as_of": as_of}.items() if v}
+    unit_only = {k: v for k, v in {"unit": unit, "as_of": as_of}.items() if v}
     return templates.TemplateResponse(
         request,
         "timeliness.html",
@@ -121,11 +146,15 @@ def timeliness_page(
             "unit": unit or "",
             "date_from": date_from or "",
             "date_to": date_to or "",
+            "as_of": as_of or "",
+            "problems": problems,
             "units": sorted(c.value for c in engine.term_counts("publisher", SearchQuery())),
-            "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
+            "due_labels": DUE_LABELS,
             "link_methods": {m.value: label for m, label in LINK_METHODS.items()},
             "decisions": store.scope_decisions() if staff else {},
             "download": lambda fmt: "/api/reports/timeliness?" + urlencode({**params, "format": fmt}),
+            "due_download": lambda fmt: "/api/reports/timeliness/due?" + urlencode({**unit_only, "format": fmt}),
+            "due_feed": "/api/reports/timeliness/due.ics" + ("?" + urlencode({"unit": unit}) if unit else ""),
         },
     )
 

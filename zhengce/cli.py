@@ -203,6 +203,57 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def cmd_calendar(args: argparse.Namespace) -> int:
+    """status: the years covered and from where; import NOTICE.txt: a State Council notice's
+    text → <data dir>/calendar/<year>.json, after a preview (--dry-run: the preview only)."""
+    import json
+    import os
+
+    from analyzers.holiday_notice import NoticeError, parse_notice, preview
+    from analyzers.workdays import WorkCalendar, load_calendar
+    from search_api.schemas import calendar_overview
+
+    settings = _settings(args)
+    calendar = load_calendar(settings.calendar_dir)
+    if args.action == "status":
+        overview = calendar_overview(calendar)
+        for year in overview.years:
+            print(f"{year.year}  {year.days:3d} 天  {year.source}")
+        print(f"确定至 {overview.settled_through}（此后的截止日期为暂定）")
+        if overview.missing_years:
+            print(f"缺少：{'、'.join(map(str, overview.missing_years))} 年")
+        for problem in overview.problems:
+            print(f"已跳过：{problem}", file=sys.stderr)
+        return 1 if overview.problems else 0
+    if not args.notice:
+        print("zhengce calendar import: 需要通知全文的文本文件，例如 zhengce calendar import 2027.txt", file=sys.stderr)
+        return 2
+    try:
+        text = Path(args.notice).read_text(encoding="utf-8-sig")
+        year_file, items = parse_notice(text, "导入", tuple(args.url or ()))
+    except (OSError, UnicodeDecodeError, NoticeError) as exc:
+        reason = exc if isinstance(exc, NoticeError) else f"无法读取 {args.notice}：{exc}"
+        print(f"zhengce calendar import: {reason}", file=sys.stderr)
+        return 2
+    print(f"{year_file.year} 年，读到 {len(items)} 项、{len(year_file.days)} 天：")
+    for line in preview(items):
+        print(f"  {line}")
+    after = WorkCalendar({**calendar.years, year_file.year: year_file})
+    changed = [d for d in (day.date for day in year_file.days) if calendar.is_workday(d) != after.is_workday(d)]
+    if year_file.year in calendar.years:
+        print(f"替换现有的 {year_file.year} 年（{calendar.years[year_file.year].source}）；"
+              f"改变工作日的日期：{'、'.join(map(str, changed)) or '无'}")
+    if args.dry_run:
+        return 0
+    settings.calendar_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.calendar_dir / f"{year_file.year}.json"
+    partial = target.with_suffix(".json.tmp")
+    partial.write_text(json.dumps(year_file.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, target)
+    print(f"已写入 {target}：下一次统计起生效，无需重建索引")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zhengce", description="Policy document search engine")
     parser.add_argument("--data-dir", help="where the raw store and index live (default $ZHENGCE_DATA_DIR or ./data)")
@@ -243,6 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("action", choices=("add", "password", "remove", "list", "import-scope"))
     staff.add_argument("name", nargs="?", default="", help="the account (for import-scope: the JSON file)")
     staff.set_defaults(func=cmd_staff)
+
+    calendar = sub.add_parser("calendar", help="holiday calendar: status, import NOTICE.txt")
+    calendar.add_argument("action", choices=("status", "import"))
+    calendar.add_argument("notice", nargs="?", default="", help="import: the notice's text (UTF-8)")
+    calendar.add_argument("--url", action="append", help="import: the notice's address (papers); may repeat")
+    calendar.add_argument("--dry-run", action="store_true", help="import: show what was read, write nothing")
+    calendar.set_defaults(func=cmd_calendar)
 
     sample = sub.add_parser("sample-site", help="serve the bundled sample government site")
     sample.add_argument("--port", type=int, default=8001)

@@ -20,9 +20,6 @@ class Settings:
     data_dir: Path = Path("data")
     engine: str = "tantivy"
     user_agent: str = ""
-    interpretation_workdays: int = 3  # the timeliness rule: interpretations due within N working days
-    # 公文种类 that need an interpretation when they carry a 文号; empty: analyzers.timeliness's list
-    timeliness_types: tuple[str, ...] = ()
     response_cache: int = 2000  # recent search responses kept per worker; 0 turns the cache off
     # Elasticsearch, when engine = "elasticsearch"
     es_url: str = ""
@@ -45,8 +42,6 @@ class Settings:
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise SettingsError(f"ZHENGCE_ENGINE={self.engine!r} is not one of: {', '.join(ENGINES)}")
-        if not 1 <= self.interpretation_workdays <= 30:
-            raise SettingsError("ZHENGCE_INTERPRETATION_WORKDAYS must be between 1 and 30")
         if not 0 <= self.max_shrink <= 1:
             raise SettingsError("ZHENGCE_MAX_SHRINK must be a share between 0 and 1")
         if self.engine == "elasticsearch" and not self.es_url:
@@ -71,6 +66,16 @@ class Settings:
         return self.data_dir / "timeliness_scope.json"
 
     @property
+    def calendar_dir(self) -> Path:
+        """The deployment's holiday calendar files (<year>.json), over the shipped ones."""
+        return self.data_dir / "calendar"
+
+    @property
+    def timeliness_rules_path(self) -> Path:
+        """The deployment's rule profiles and their assignment to units and sites."""
+        return self.data_dir / "timeliness.toml"
+
+    @property
     def staff_db_path(self) -> Path:
         return self.data_dir / "staff.sqlite3"
 
@@ -92,7 +97,6 @@ class Settings:
             "data_dir": Path(os.environ.get("ZHENGCE_DATA_DIR", "data")),
             "engine": os.environ.get("ZHENGCE_ENGINE", "tantivy"),
             "user_agent": os.environ.get("ZHENGCE_USER_AGENT", ""),
-            "interpretation_workdays": int(os.environ.get("ZHENGCE_INTERPRETATION_WORKDAYS", "3")),
             **{
                 key: os.environ[f"ZHENGCE_{key.upper()}"]
                 for key in ("es_url", "es_api_key", "es_username", "es_password", "es_ca_certs", "es_index")
@@ -108,7 +112,6 @@ class Settings:
             **({"max_shrink": float(os.environ["ZHENGCE_MAX_SHRINK"])} if os.environ.get("ZHENGCE_MAX_SHRINK") else {}),
             "analysis_limits": _limits(),
             "sites_dirs": tuple(Path(p) for p in os.environ.get("ZHENGCE_SITES_DIR", "").split(os.pathsep) if p),
-            "timeliness_types": _list(os.environ.get("ZHENGCE_TIMELINESS_TYPES", "")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
