@@ -35,6 +35,7 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.relevance
+	$(BIN)/python -m bench.timeliness
 	$(BIN)/python -m bench.search
 
 sample-site: $(INSTALLED)

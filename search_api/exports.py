@@ -106,8 +106,8 @@ def rows_csv(columns: list[tuple[str, Callable]], items: Iterable) -> bytes:
 
 
 def row_columns(report: TimelinessReport) -> list[tuple[str, Callable[[TimelinessRow], object]]]:
-    """ROW_COLUMNS and, last, the sentence of each row's rule with its source: a download read on
-    its own still says what the figures were checked against."""
+    """ROW_COLUMNS and, last, the sentence of each row's rule with its source: a CSV read on its
+    own still says what the figures were checked against (an XLSX has them in its 规则 sheet)."""
     citations = {rule.name: rule.citation for rule in report.rules}
     return [*ROW_COLUMNS, ("规则依据", lambda r: citations.get(r.rule, ""))]
 
@@ -145,8 +145,8 @@ def to_xlsx(report: TimelinessReport) -> bytes:
                     write_number(number, column, value)
 
     # Cells are neutralized as they are written (a leading apostrophe, as _cell does for CSV).
-    columns = row_columns(report)
-    sheet("明细", [h for h, _ in columns], ([v(row) for _, v in columns] for row in report.rows))
+    # The rules' sentences are in the 规则 sheet, once, rather than on every row as in the CSV.
+    sheet("明细", [h for h, _ in ROW_COLUMNS], ([v(row) for _, v in ROW_COLUMNS] for row in report.rows))
     for title, tallies, key in (("按单位", report.by_unit, "发布机构"), ("按月份", report.by_month, "月份")):
         sheet(title, [key] + TALLY_HEADERS, ([t.key] + _tally_values(t) for t in tallies))
     sheet("即将到期", [h for h, _ in DUE_COLUMNS], ([v(item) for _, v in DUE_COLUMNS] for item in report.due))

@@ -83,7 +83,7 @@ def test_xlsx_download_opens_with_its_sheets_and_quotes_the_rule(client):
     basis = [row[0] for row in book["规则"].values]
     assert any("相关解读材料应于文件公开后3个工作日内" in line and "泉州市民政局" in line for line in basis)
     detail = list(book["明细"].values)
-    assert list(detail[0]) == [header for header, _ in ROW_COLUMNS] + ["规则依据"]
+    assert list(detail[0]) == [header for header, _ in ROW_COLUMNS]
     assert {row[0] for row in detail[1:]} == {"泉港区民政局"}
     assert list(book["按单位"].values)[1][:2] == ("泉港区民政局", 2)
 
