@@ -135,10 +135,12 @@ def parse_notice(text: str, source: str = "", papers: tuple[str, ...] = ()) -> t
     return YearFile(year, papers, ordered, source or "导入"), items
 
 
-def preview(items: list[NoticeItem]) -> list[str]:
-    """One line per item: the days off and the make-up working days, with weekdays."""
+def preview(items: list[NoticeItem], year: int | None = None) -> list[str]:
+    """One line per item: the days off and the make-up working days, with weekdays (and the
+    year, for a day outside the notice's own)."""
     def show(day: date) -> str:
-        return f"{day.month}月{day.day}日（{'星期' + WEEKDAYS[day.weekday()]}）"
+        prefix = f"{day.year}年" if year is not None and day.year != year else ""
+        return f"{prefix}{day.month}月{day.day}日（{'星期' + WEEKDAYS[day.weekday()]}）"
 
     lines = []
     for item in items:

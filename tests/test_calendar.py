@@ -104,8 +104,8 @@ def test_the_2019_notice_sets_the_december_days_before_it_and_its_later_change_s
     year_file, items = parse_notice((NOTICES / "2019.txt").read_text(encoding="utf-8"))
     by_date = {d.date: d.is_off_day for d in year_file.days}
     assert by_date[date(2018, 12, 29)] is False and by_date[date(2018, 12, 31)] is True
-    lines = preview(items)
-    assert lines[0] == "元旦：放假 12月30日（星期日）至1月1日（星期二），共 3 天；调休上班 12月29日（星期六）"
+    lines = preview(items, 2019)
+    assert lines[0] == "元旦：放假 2018年12月30日（星期日）至1月1日（星期二），共 3 天；调休上班 2018年12月29日（星期六）"
     # Its 劳动节 (one day) was extended to four by a notice of 2019-03-22, which the shipped data has.
     alone = WorkCalendar({2019: year_file})
     assert alone.is_workday(date(2019, 5, 2)) and not CALENDAR.is_workday(date(2019, 5, 2))

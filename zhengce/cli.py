@@ -236,7 +236,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         print(f"zhengce calendar import: {reason}", file=sys.stderr)
         return 2
     print(f"{year_file.year} 年，读到 {len(items)} 项、{len(year_file.days)} 天：")
-    for line in preview(items):
+    for line in preview(items, year_file.year):
         print(f"  {line}")
     after = WorkCalendar({**calendar.years, year_file.year: year_file})
     changed = [d for d in (day.date for day in year_file.days) if calendar.is_workday(d) != after.is_workday(d)]
