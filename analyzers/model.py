@@ -50,6 +50,14 @@ class UnitRole(BaseModel):
     task: str = Field("", description="text of the task the section assigns")
 
 
+class Abbreviation(BaseModel):
+    """A short name a document defines for something: “……（以下简称“X”）”."""
+
+    short: str
+    full: str
+    local: bool = Field(False, description="only the tail of its full form (《方案》): a reference within the document")
+
+
 class Attachment(BaseModel):
     name: str
     url: str
@@ -114,6 +122,7 @@ class Document(BaseModel):
     column: str = Field("", description="the site column the document was found in (政策文件, 政策解读 …)")
     interpretation_form: str = Field("", description="for an interpretation: 文字解读, 图解 …")
     units: list[UnitRole] = Field(default_factory=list)
+    abbreviations: list[Abbreviation] = Field(default_factory=list, description="short names the document defines (以下简称…)")
     body: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
     interpretations: list[InterpretationLink] = Field(

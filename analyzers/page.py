@@ -10,6 +10,7 @@ from urllib.parse import urldefrag
 
 from bs4 import BeautifulSoup, Tag
 
+from analyzers.abbreviations import defined_abbreviations
 from analyzers.attachments import ExtractedText
 from analyzers.dates import find_date, find_datetime
 from analyzers.doc_number import find_doc_numbers
@@ -277,6 +278,7 @@ def analyze_page(
         column=column.name if column else fields.get("column_name", ""),
         interpretation_form=interpretation_form,
         units=extract_units(body),
+        abbreviations=defined_abbreviations(body),
         body=body,
         attachments=attachments,
         interpretations=interpretations,

@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
+
+from analyzers.normalize import normalize
 
 try:  # a C build of jieba; plain jieba gives the same tokens, slower
     import jieba_fast as jieba
@@ -55,7 +58,7 @@ def index_words(text: str) -> list[str]:
     tk = tokenizer()
     known = tk.FREQ
     words: list[str] = []
-    for word in tk.cut(text, HMM=True):
+    for word in tk.cut(normalize(text), HMM=True):
         if not is_word(word):
             continue
         word = word.lower()
@@ -68,11 +71,29 @@ def index_words(text: str) -> list[str]:
 
 def query_words(text: str) -> list[str]:
     """The words of a query, in order, lower-cased, punctuation dropped."""
-    return [w.lower() for w in tokenizer().cut(text, HMM=True) if is_word(w)]
+    return [w.lower() for w in tokenizer().cut(normalize(text), HMM=True) if is_word(w)]
+
+
+FUNCTION_WORDS_FILE = Path(__file__).parent / "data" / "query_function_words.txt"
+
+
+@lru_cache
+def function_words() -> frozenset[str]:
+    lines = FUNCTION_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def content_words(text: str) -> tuple[list[str], list[str]]:
+    """A query text's words to search, and the question and function words to leave out; all
+    of them when nothing else is left (a query of only 什么 still searches 什么)."""
+    words = query_words(text)
+    ignored = function_words()
+    content = [w for w in words if w not in ignored]
+    return (content, [w for w in words if w in ignored]) if content else (words, [])
 
 
 def _marked(text: str) -> str:
-    return _WHITESPACE.sub(SPACE_MARK, text.lower())
+    return _WHITESPACE.sub(SPACE_MARK, normalize(text).lower())
 
 
 def gram_string(text: str) -> str:

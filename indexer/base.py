@@ -3,11 +3,15 @@
 The API depends on this module only; which engine answers is a setting."""
 from __future__ import annotations
 
+import json
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Iterator
 
+from analyzers.abbreviations import ABBREVIATIONS_PRODUCT, abbreviation_table, learned_expansions
 from analyzers.model import Document
 from indexer.query import QueryPlan, parse_query
 
@@ -32,6 +36,7 @@ class SearchQuery:
     date_to: date | None = None
     page: int = 1
     size: int = 10
+    relax: int = 0  # steps of relaxation of a query that found nothing (query_tree.required_words)
 
     @property
     def offset(self) -> int:
@@ -104,7 +109,39 @@ class IndexOutdated(RuntimeError):
     older version. Searching it would quietly find less, so it is refused with REINDEX_HINT."""
 
 
+def search_products(documents: Iterable[Document]) -> dict[str, bytes]:
+    """What searching needs besides the documents, built with them: the abbreviations the
+    documents define (analyzers.abbreviations), as a derived product of the build."""
+    table = abbreviation_table(documents)
+    return {ABBREVIATIONS_PRODUCT: json.dumps(table, ensure_ascii=False, sort_keys=True).encode("utf-8")}
+
+
+LEARNED_RECHECK = 5.0  # seconds: how often a running engine looks for a new build's abbreviations
+
+
 class SearchEngine(ABC):
+    _learned: tuple[float, str, Mapping[str, tuple[str, ...]]] | None = None
+
+    def learned_abbreviations(self) -> Mapping[str, tuple[str, ...]]:
+        """The current build's abbreviation → full forms, re-read when the build changes (the
+        generation is checked every few seconds: on Elasticsearch it is a request)."""
+        now = time.monotonic()
+        if self._learned is not None and now - self._learned[0] < LEARNED_RECHECK:
+            return self._learned[2]
+        generation = self.generation()
+        if self._learned is not None and self._learned[1] == generation:
+            self._learned = (now, generation, self._learned[2])
+            return self._learned[2]
+        payload = self.derived(ABBREVIATIONS_PRODUCT)
+        table = learned_expansions(json.loads(payload)) if payload else {}
+        self._learned = (now, generation, table)
+        return table
+
+    def plan(self, q: str) -> QueryPlan:
+        """How a query is understood on this index: its syntax, synonyms and the abbreviations
+        its documents define. Every engine parses through here, so both read a query alike."""
+        return parse_query(q, self.learned_abbreviations())
+
     @abstractmethod
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
                     derived: dict[str, bytes] | None = None) -> IndexReport:

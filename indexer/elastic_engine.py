@@ -23,7 +23,7 @@ from indexer.base import (
     SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
-from indexer.query import QueryPlan, parse_query
+from indexer.query import QueryPlan
 from indexer.query_tree import (
     BoolNode, ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
 )
@@ -91,7 +91,9 @@ def render(node: Node) -> dict:
             clauses[key] = [render(child) for child in children]
     if not node.must and not node.should and not node.filter:
         clauses["must"] = [{"match_all": {}}]
-    if node.should and not node.must and not node.filter:
+    if node.minimum_should_match:
+        clauses["minimum_should_match"] = node.minimum_should_match
+    elif node.should and not node.must and not node.filter:
         clauses["minimum_should_match"] = 1
     return {"bool": clauses}
 
@@ -236,18 +238,18 @@ class ElasticsearchEngine(SearchEngine):
     def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
         if field not in COUNTABLE:
             raise ValueError(f"{field!r} is not countable; use one of {COUNTABLE}")
-        dsl = render(search_node(parse_query(query.q), query))
+        dsl = render(search_node(self.plan(query.q), query))
         found = self._search(query=dsl, size=0, aggs=self._aggregations((field,), size))
         return self._buckets(found, field)
 
     def total(self, query: SearchQuery) -> int:
         try:
-            return self.client.count(index=self.alias, query=render(search_node(parse_query(query.q), query)))["count"]
+            return self.client.count(index=self.alias, query=render(search_node(self.plan(query.q), query)))["count"]
         except NotFoundError:
             return 0
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
-        dsl = render(search_node(parse_query(query.q), query))
+        dsl = render(search_node(self.plan(query.q), query))
         after = None
         while True:
             page = self._search(
@@ -263,7 +265,7 @@ class ElasticsearchEngine(SearchEngine):
             after = hits[-1]["sort"]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan: QueryPlan = parse_query(query.q)
+        plan: QueryPlan = self.plan(query.q)
         sort = (
             [{"_score": "desc"}, {"published": {"order": "desc", "missing": "_last"}}]
             if plan.has_text

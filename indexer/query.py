@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from analyzers.doc_number import doc_number_key
 from analyzers.model import INTERPRETATION_FORMS
-from analyzers.segment import query_words
-from analyzers.synonyms import expansions
-
+from analyzers.normalize import normalize
+from analyzers.segment import content_words
+from analyzers.synonyms import expansions, synonym_table
 MAX_QUERY_CHARS = 200
 FIELDS = {
     "标题": "title", "title": "title",
@@ -44,11 +45,27 @@ class Term:
     field: str | None = None  # None: anywhere; "title", "doc_number", "unit", "domain"
     phrase: bool = False  # quoted: only the verbatim text
     negated: bool = False
-    words: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()  # its content words: what is searched
     synonyms: tuple[str, ...] = ()  # other ways to say it, searched as well
+    ignored: tuple[str, ...] = ()  # question and function words left out (怎么, 哪些, 吗 …)
+
+    @property
+    def is_name(self) -> bool:
+        """A name of several words the dictionary knows (国家药品监督管理局): one thing, found as
+        a name, not as words scattered over a document."""
+        return self.field is None and not self.phrase and len(self.words) > 1 and self.text in synonym_table()
+
+    @property
+    def soft(self) -> bool:
+        """A question or a long term: most of its words must match, not all (query_tree)."""
+        if self.phrase or self.field is not None or self.is_name:
+            return False
+        return bool(self.ignored) or len(self.words) >= 4
 
     def describe(self) -> str:
         shown = f"“{self.text}”" + ("（整句）" if self.phrase else "")
+        if self.ignored:
+            shown += f"（按词检索：{'、'.join(self.words)}；忽略：{'、'.join(self.ignored)}）"
         if self.synonyms:
             shown += f"（含同义词：{'、'.join(self.synonyms)}）"
         where = f"{FIELD_NAMES[self.field]}含" if self.field else ""
@@ -141,17 +158,21 @@ def _date_range(value: str) -> tuple[date | None, date | None] | None:
 
 
 def _normalize(q: str) -> str:
-    # Only whitespace is normalized: everything else may be text the user wants verbatim.
-    return " ".join(q.split())[:MAX_QUERY_CHARS]
+    # Full-width forms and traditional characters as the index has them (analyzers.normalize),
+    # whitespace collapsed; everything else may be text the user wants verbatim.
+    return " ".join(normalize(q).split())[:MAX_QUERY_CHARS]
 
 
-def _term(text: str, field_name: str | None, phrase: bool, negated: bool) -> Term:
-    words = tuple(query_words(text))
-    synonyms = () if phrase else expansions(text, words)
-    return Term(text.lower(), field_name, phrase, negated, words, synonyms)
+def _term(text: str, field_name: str | None, phrase: bool, negated: bool,
+          learned: Mapping[str, tuple[str, ...]]) -> Term:
+    words, ignored = content_words(text)
+    synonyms = () if phrase else expansions(text.lower(), tuple(words), learned)
+    return Term(text.lower(), field_name, phrase, negated, tuple(words), synonyms, tuple(ignored))
 
 
-def parse_query(q: str) -> QueryPlan:
+def parse_query(q: str, learned: Mapping[str, tuple[str, ...]] | None = None) -> QueryPlan:
+    """`learned`: abbreviation → full forms defined in the indexed documents themselves."""
+    learned = learned or {}
     text = _normalize(q or "")
     notes: list[str] = []
     if text.count('"') % 2:
@@ -182,7 +203,7 @@ def parse_query(q: str) -> QueryPlan:
         value = value.strip()
         if not value or (value == "-" and not quoted):
             continue
-        term = _term(value, field_name, quoted is not None, negated)
+        term = _term(value, field_name, quoted is not None, negated, learned)
         if pending_or and not negated and all(not t.negated for t in groups[-1]):
             groups[-1].append(term)
         else:

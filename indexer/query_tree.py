@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from analyzers.doc_number import doc_number_key
-from analyzers.segment import query_bigrams, query_words
+from analyzers.segment import content_words, function_words, query_bigrams, query_words
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchQuery
 from indexer.fields import NEAR_FIELDS, WORD_FIELDS, gram_field
 from indexer.query import QueryPlan, Term, interpretation_hint
 
 GRAM_BOOST = 0.3
+FRAGMENT_TF_BOOST = 0.01  # the phrase's own BM25, scaled to stay below any word match
+# Where a verbatim match is also scored by its BM25: the short fields. Scoring the long "text"
+# field's phrase too (every occurrence counted) cost 60 % of search time in bench.search.
+SCORED_GRAM_FIELDS = ("title",)
 PROXIMITY_BOOST = 1.5
 PROXIMITY_SLOP = 2  # steps over the sub-words indexed after a long word
 DOC_NUMBER_BOOST = 20.0
@@ -26,7 +30,7 @@ DOC_NUMBER_BOOST = 20.0
 SCOPES = {
     # Verbatim recall is promised for title, body and attachments (all in "text"); metadata has
     # its own fields.
-    None: (tuple(WORD_FIELDS), ("text",)),
+    None: (tuple(WORD_FIELDS), ("text", "title")),
     "title": (("title",), ("title",)),
     "doc_number": ((), ("number",)),
     "unit": ((), ("units",)),
@@ -85,6 +89,7 @@ class BoolNode(Node):
     should: tuple[Node, ...] = ()  # with no must: at least one
     must_not: tuple[Node, ...] = ()
     filter: tuple[Node, ...] = field(default=())  # must match, adds no score
+    minimum_should_match: int = 0  # > 0: at least this many of `should` (a node with no must)
 
 
 def _any(nodes: list[Node]) -> Node:
@@ -92,26 +97,44 @@ def _any(nodes: list[Node]) -> Node:
 
 
 def verbatim(text: str, fields: tuple[str, ...]) -> Node | None:
-    """The text as a phrase of its bigrams. A verbatim match gets a fixed bonus instead of a
-    BM25 score: it is there for recall, words do the ranking, and it is cheaper to evaluate."""
+    """The text as a phrase of its bigrams. A verbatim match is worth a fixed amount (it is
+    there for recall, below what matching words is worth) plus a small BM25 share of the
+    phrase itself, so that among verbatim-only matches a title and more occurrences come
+    first and recency breaks only real ties."""
     grams = tuple(query_bigrams(text))
     if not grams or not fields:
         return None
-    return _any([
-        ConstantNode(
-            TermNode(gram_field(name), grams[0]) if len(grams) == 1 else PhraseNode(gram_field(name), grams),
-            GRAM_BOOST * WORD_FIELDS.get(name, 1.0),
-        )
-        for name in fields
-    ])
+    options = []
+    for name in fields:
+        weight = WORD_FIELDS.get(name, 1.0)
+        grams_field = gram_field(name)
+        phrase = TermNode(grams_field, grams[0]) if len(grams) == 1 else PhraseNode(grams_field, grams)
+        fixed = ConstantNode(phrase, GRAM_BOOST * weight)
+        if name not in SCORED_GRAM_FIELDS:
+            options.append(fixed)
+            continue
+        scored = (TermNode(grams_field, grams[0], FRAGMENT_TF_BOOST * weight) if len(grams) == 1
+                  else PhraseNode(grams_field, grams, boost=FRAGMENT_TF_BOOST * weight))
+        options.append(BoolNode(must=(fixed,), should=(scored,)))
+    return _any(options)
 
 
-def _by_words(words: list[str], fields: tuple[str, ...]) -> Node | None:
+def required_words(count: int, soft: bool, relax: int = 0) -> int:
+    """How many of a term's content words a document must contain. Strict for a short literal
+    term (every word: 社会救助 means both); soft for a question or a long term — one word in
+    three may be missing, as a reader of the question would allow; each relaxation step of a
+    search that found nothing lowers it by one, never below one."""
+    needed = count - count // 3 if soft else count
+    return max(1, needed - relax)
+
+
+def _by_words(words: list[str], fields: tuple[str, ...], soft: bool = False, relax: int = 0) -> Node | None:
     if not words or not fields:
         return None
-    required = tuple(
-        _any([TermNode(name, word, WORD_FIELDS[name]) for name in fields]) for word in dict.fromkeys(words)
-    )
+    unique = list(dict.fromkeys(words))
+    each = [_any([TermNode(name, word, WORD_FIELDS[name]) for name in fields]) for word in unique]
+    needed = required_words(len(each), soft, relax)
+    matched = BoolNode(must=tuple(each)) if needed >= len(each) else BoolNode(should=tuple(each), minimum_should_match=needed)
     near = ()
     if len(words) > 1:
         near = tuple(
@@ -119,14 +142,31 @@ def _by_words(words: list[str], fields: tuple[str, ...]) -> Node | None:
             for name in NEAR_FIELDS
             if name in fields
         )
-    return BoolNode(must=required, should=near)
+    return BoolNode(must=(matched,), should=near)
 
 
-def _written(text: str, term: Term) -> Node | None:
+def _content_runs(text: str) -> list[str]:
+    """The stretches of a question between its question words (什么是无废城市 → 无废城市): each
+    is searched verbatim too, since it may be one thing jieba cut apart."""
+    runs, current = [], ""
+    ignored = function_words()
+    for word in query_words(text):
+        if word in ignored:
+            runs.append(current)
+            current = ""
+        else:
+            current += word
+    runs.append(current)
+    return [run for run in runs if len(run) > 1 and run != text]
+
+
+def _written(text: str, term: Term, relax: int = 0) -> Node | None:
     """One way of writing a term, in the term's scope."""
     word_fields, gram_fields = SCOPES[term.field]
-    words = [] if term.phrase else query_words(text)
-    options = [n for n in (_by_words(words, word_fields), verbatim(text, gram_fields)) if n]
+    words = [] if term.phrase else content_words(text)[0]
+    options = [n for n in (_by_words(words, word_fields, term.soft, relax), verbatim(text, gram_fields)) if n]
+    if term.soft:
+        options += [n for n in (verbatim(run, gram_fields) for run in _content_runs(text)) if n]
     if term.field == "unit":
         options.append(TermNode("unit", default_registry().canonical(text)))
     elif term.field == "domain":
@@ -151,12 +191,32 @@ def completion_nodes(typed: str) -> list[tuple[str, Node]]:
     return [(kind, verbatim(text, (name,))) for kind, name in COMPLETION]
 
 
-def term_node(term: Term) -> Node:
-    written = [n for n in (_written(t, term) for t in (term.text, *term.synonyms)) if n]
+def _as_name(text: str, term: Term) -> Node | None:
+    """Another name for what the term asks (a synonym, an abbreviation's full form): found as a
+    name — its words together, or verbatim — never as words scattered over a document."""
+    word_fields, gram_fields = SCOPES[term.field]
+    words = query_words(text)
+    options = []
+    if len(words) == 1:
+        options += [TermNode(name, words[0], WORD_FIELDS[name]) for name in word_fields]
+    elif words:
+        options += [PhraseNode(name, tuple(words), PROXIMITY_SLOP, WORD_FIELDS[name]) for name in NEAR_FIELDS
+                    if name in word_fields]
+    options += [n for n in (verbatim(text, gram_fields),) if n]
+    return _any(options) if options else None
+
+
+def term_node(term: Term, relax: int = 0) -> Node:
+    # A name the dictionary knows is matched as a name, as its other names are.
+    as_typed = _as_name(term.text, term) if term.is_name else _written(term.text, term, relax)
+    written = [n for n in (as_typed, *(_as_name(t, term) for t in term.synonyms)) if n]
     return _any(written) if written else MatchNone()
 
 
-def plan_node(plan: QueryPlan) -> Node:
+ANY_TERM = 99  # the last relaxation: any one of the terms (the words across spaces) will do
+
+
+def plan_node(plan: QueryPlan, relax: int = 0) -> Node:
     if not plan.has_text:
         return MatchAll()
     must, must_not = [], []
@@ -164,7 +224,9 @@ def plan_node(plan: QueryPlan) -> Node:
         if len(group) == 1 and group[0].negated:
             must_not.append(term_node(group[0]))
         else:
-            must.append(_any([term_node(t) for t in group]))
+            must.append(_any([term_node(t, relax) for t in group]))
+    if relax >= ANY_TERM and len(must) > 1:
+        return BoolNode(should=tuple(must), must_not=tuple(must_not), minimum_should_match=1)
     return BoolNode(must=tuple(must) or (MatchAll(),), must_not=tuple(must_not))
 
 
@@ -177,5 +239,5 @@ def search_node(plan: QueryPlan, query: SearchQuery) -> Node:
         filters.append(
             DateRangeNode("published", max(starts) if starts else None, min(ends) + timedelta(days=1) if ends else None)
         )
-    text = plan_node(plan)
+    text = plan_node(plan, query.relax)
     return BoolNode(must=(text,), filter=tuple(filters)) if filters else text

@@ -27,7 +27,7 @@ from indexer.base import (
     SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
-from indexer.query import QueryPlan, parse_query
+from indexer.query import QueryPlan
 from indexer.query_tree import (
     ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
 )
@@ -209,6 +209,8 @@ class TantivyEngine(SearchEngine):
         )
         if not node.must and not node.should and not node.filter:
             clauses.append((Occur.Must, Query.all_query()))
+        if node.minimum_should_match:
+            return Query.boolean_query(clauses, minimum_number_should_match=node.minimum_should_match)
         return Query.boolean_query(clauses)
 
     def _full_query(self, plan: QueryPlan, query: SearchQuery) -> Query:
@@ -229,21 +231,21 @@ class TantivyEngine(SearchEngine):
         searcher = self._searcher()
         if searcher is None:
             return []
-        plan = parse_query(query.q)
+        plan = self.plan(query.q)
         return self._counts(searcher, self._full_query(plan, query), (field,), size)[field]
 
     def total(self, query: SearchQuery) -> int:
         searcher = self._searcher()
         if searcher is None:
             return 0
-        full = self._full_query(parse_query(query.q), query)
+        full = self._full_query(self.plan(query.q), query)
         return searcher.search(full, limit=1, count=True).count or 0
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         searcher = self._searcher()
         if searcher is None:
             return
-        full = self._full_query(parse_query(query.q), query)
+        full = self._full_query(self.plan(query.q), query)
         offset = 0
         while True:
             found = searcher.search(full, limit=_SCAN_BATCH, offset=offset, count=False, order_by_field="published")
@@ -268,7 +270,7 @@ class TantivyEngine(SearchEngine):
         return found.count or 0, ordered[query.offset : query.offset + query.size]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan = parse_query(query.q)
+        plan = self.plan(query.q)
         searcher = self._searcher()
         if searcher is None:
             return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)

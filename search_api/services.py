@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Callable
 
 from analyzers.model import DocKind, Document
 from analyzers.timeliness import (
@@ -17,15 +17,30 @@ from analyzers.workdays import WorkCalendar, load_calendar
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchEngine, SearchQuery, SearchResult, Suggestion
 from indexer.corrections import did_you_mean
+from indexer.query_tree import ANY_TERM
 from search_api.staff_store import StaffStore
 from zhengce.settings import Settings
 
 
+RELAXATIONS = (1, 2, ANY_TERM)  # fewer words of each term, then any one term (query_tree)
+
+
 def search(engine: SearchEngine, query: SearchQuery) -> SearchResult:
-    """A search, with "did you mean" when it finds nothing."""
+    """A search; when it finds nothing, the same search relaxed step by step — each term may
+    miss one more of its words, then two, then any one term will do — said in the notes; and,
+    "did you mean" suggestions for the query as typed, each checked to find something."""
     result = engine.search(query)
-    if result.total == 0:
-        result.did_you_mean = did_you_mean(engine, query, result.plan)
+    if result.total or not result.plan.has_text:
+        return result
+    suggestions = did_you_mean(engine, query, result.plan)  # a slip of the keyboard is likelier than no document
+    for relax in RELAXATIONS:
+        relaxed = engine.search(replace(query, relax=relax))
+        if relaxed.total:
+            note = "已放宽检索条件：没有同时包含全部词语的文件，以下结果只包含其中部分词语"
+            relaxed.plan = replace(relaxed.plan, notes=(*relaxed.plan.notes, note))
+            relaxed.did_you_mean = suggestions
+            return relaxed
+    result.did_you_mean = suggestions
     return result
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from indexer.base import SearchQuery
+from indexer.base import SearchQuery, search_products
 from indexer.tantivy_engine import TantivyEngine
 
 EXPECTED = Path(__file__).parent / "data" / "conformance" / "expected.json"
@@ -28,9 +28,18 @@ QUERIES = [
     {"q": "标题:低保"}, {"q": "单位:区卫计局"}, {"q": "领域:教育"}, {"q": "低保 发布:2018"}, {"q": "解读"},
     {"q": "图解"}, {"q": "临时救助"}, {"q": "国发〔2018〕44号"}, {"q": ""}, {"q": "", "kind": "interpretation"},
     {"q": "救助", "year": 2019}, {"q": "通知", "unit": "泉港区民政局"}, {"q": "不存在的词语组合"}, {"q": '"未闭合'},
+    # Questions as typed (soft AND over content words), abbreviations (the dictionary's and those
+    # the documents define: 三项制度, 两库), fragments ranked by title and frequency, a
+    # relaxed query, traditional characters and full-width digits.
+    {"q": "什么是无废城市"}, {"q": "怎样开展消费扶贫"}, {"q": "雄安新区总体规划批复了吗"},
+    {"q": "小微企业怎么申请融资担保"}, {"q": "综保区"}, {"q": "卫健委"}, {"q": "三项制度"}, {"q": "两库"},
+    {"q": "品集中采"}, {"q": "随机、一公"}, {"q": "高质量发"}, {"q": "无废城市 火星探测", "relax": 99},
+    {"q": "國務院辦公廳"}, {"q": "国发〔２０１９〕５号"},
 ]
 # Queries whose first result is the one document they name, on any engine.
-FIRST = {"泉港政办〔2018〕84号", "泉港政办2018-84", "涂岭镇", "临时救助", "国发〔2018〕44号"}
+FIRST = {"泉港政办〔2018〕84号", "泉港政办2018-84", "涂岭镇", "临时救助", "国发〔2018〕44号", "什么是无废城市",
+         "怎样开展消费扶贫", "雄安新区总体规划批复了吗", "综保区", "三项制度", "品集中采", "随机、一公",
+         "国发〔２０１９〕５号"}
 
 
 def key(params: dict) -> str:
@@ -40,9 +49,10 @@ def key(params: dict) -> str:
 @pytest.fixture(scope="module", params=ENGINES)
 def engine(request, data_dir, tmp_path_factory):
     documents = list(TantivyEngine(data_dir / "index" / "tantivy").documents(SearchQuery()))
+    products = search_products(documents)  # the abbreviations the documents define
     if request.param == "tantivy":
         under_test = TantivyEngine(tmp_path_factory.mktemp("conformance"))
-        under_test.replace_all(documents)
+        under_test.replace_all(documents, derived=products)
         yield under_test
         return
     from indexer.elastic_engine import ElasticsearchEngine, connect
@@ -51,7 +61,7 @@ def engine(request, data_dir, tmp_path_factory):
                      os.environ.get("ZHENGCE_ES_PASSWORD", ""), os.environ.get("ZHENGCE_ES_CA_CERTS", ""))
     under_test = ElasticsearchEngine(client, alias=f"zhengce-conformance-{uuid.uuid4().hex[:8]}", replicas=0)
     under_test.check()
-    report = under_test.replace_all(documents)
+    report = under_test.replace_all(documents, derived=products)
     assert report.failed == []
     yield under_test
     for index in under_test._indices():

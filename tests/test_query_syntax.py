@@ -59,7 +59,7 @@ def test_anything_parses(q):
 
 def test_unknown_field_and_times_stay_text():
     assert terms("10:02 http://x.cn") == [[("10:02", None, False, False)], [("http://x.cn", None, False, False)]]
-    assert terms('"单位："') == [[("单位：", None, True, False)]]
+    assert terms('"单位："') == [[("单位:", None, True, False)]]  # full-width forms are normalized, as in the index
 
 
 def test_synonyms_and_aliases_are_expanded_and_described():

@@ -14,6 +14,7 @@ from analyzers.limits import AnalysisLimits
 from analyzers.linking import link_interpretations
 from analyzers.model import Document, Version
 from analyzers.page import PageResult, analyze_page
+from indexer.base import search_products
 from analyzers.timeliness import FACTS_PRODUCT, Capture, PolicyFacts, dump_facts, policy_facts
 from analyzers.validity import apply_repeals
 from crawler.raw_store import WITHDRAWN_STATUSES, RawResponse, RawStore
@@ -200,7 +201,10 @@ def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...
     if len(report.documents) < keep_at_least:
         raise IndexWouldShrink(f"the raw store gives {len(report.documents)} documents, fewer than the"
                                f" {keep_at_least} this rebuild must keep")
-    derived = {FACTS_PRODUCT: dump_facts(timeliness_facts(store, report.documents, _Sites(site_folders)))}
+    derived = {
+        FACTS_PRODUCT: dump_facts(timeliness_facts(store, report.documents, _Sites(site_folders))),
+        **search_products(report.documents),
+    }
     indexed = engine.replace_all(report.documents, count_hint=len(report.documents), derived=derived)
     report.index_failures = indexed.failed
     return report
