@@ -74,20 +74,31 @@ def query_words(text: str) -> list[str]:
     return [w.lower() for w in tokenizer().cut(normalize(text), HMM=True) if is_word(w)]
 
 
+QUESTION_WORDS_FILE = Path(__file__).parent / "data" / "query_question_words.txt"
 FUNCTION_WORDS_FILE = Path(__file__).parent / "data" / "query_function_words.txt"
 
 
-@lru_cache
-def function_words() -> frozenset[str]:
-    lines = FUNCTION_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+def _word_list(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache
+def question_words() -> frozenset[str]:
+    return _word_list(QUESTION_WORDS_FILE)
+
+
+@lru_cache
+def ignorable_words() -> frozenset[str]:
+    """Question words and function words: neither is what a query is about."""
+    return question_words() | _word_list(FUNCTION_WORDS_FILE)
 
 
 def content_words(text: str) -> tuple[list[str], list[str]]:
     """A query text's words to search, and the question and function words to leave out; all
     of them when nothing else is left (a query of only 什么 still searches 什么)."""
     words = query_words(text)
-    ignored = function_words()
+    ignored = ignorable_words()
     content = [w for w in words if w not in ignored]
     return (content, [w for w in words if w in ignored]) if content else (words, [])
 

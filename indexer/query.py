@@ -20,7 +20,7 @@ from datetime import date
 from analyzers.doc_number import doc_number_key
 from analyzers.model import INTERPRETATION_FORMS
 from analyzers.normalize import normalize
-from analyzers.segment import content_words
+from analyzers.segment import content_words, question_words
 from analyzers.synonyms import expansions, synonym_table
 MAX_QUERY_CHARS = 200
 FIELDS = {
@@ -57,10 +57,13 @@ class Term:
 
     @property
     def soft(self) -> bool:
-        """A question or a long term: most of its words must match, not all (query_tree)."""
+        """A question: most of its words must match, not all (query_tree.required_words). A
+        long term that is no question keeps every word — the conjunction is several times
+        cheaper than counting matches over common words — and is relaxed the same way only
+        when it finds nothing (search_api.services.search)."""
         if self.phrase or self.field is not None or self.is_name:
             return False
-        return bool(self.ignored) or len(self.words) >= 4
+        return any(word in question_words() for word in self.ignored)
 
     def describe(self) -> str:
         shown = f"“{self.text}”" + ("（整句）" if self.phrase else "")

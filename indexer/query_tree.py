@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from analyzers.doc_number import doc_number_key
-from analyzers.segment import content_words, function_words, query_bigrams, query_words
+from analyzers.segment import content_words, ignorable_words, query_bigrams, query_words
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchQuery
 from indexer.fields import NEAR_FIELDS, WORD_FIELDS, gram_field
@@ -120,10 +120,10 @@ def verbatim(text: str, fields: tuple[str, ...]) -> Node | None:
 
 
 def required_words(count: int, soft: bool, relax: int = 0) -> int:
-    """How many of a term's content words a document must contain. Strict for a short literal
-    term (every word: 社会救助 means both); soft for a question or a long term — one word in
-    three may be missing, as a reader of the question would allow; each relaxation step of a
-    search that found nothing lowers it by one, never below one."""
+    """How many of a term's content words a document must contain. Every word for a term that
+    is no question (社会救助 means both); for a question, one word in three may be missing, as a
+    reader of the question would allow; each relaxation step of a search that found nothing
+    lowers it by one, never below one."""
     needed = count - count // 3 if soft else count
     return max(1, needed - relax)
 
@@ -149,7 +149,7 @@ def _content_runs(text: str) -> list[str]:
     """The stretches of a question between its question words (什么是无废城市 → 无废城市): each
     is searched verbatim too, since it may be one thing jieba cut apart."""
     runs, current = [], ""
-    ignored = function_words()
+    ignored = ignorable_words()
     for word in query_words(text):
         if word in ignored:
             runs.append(current)
