@@ -13,14 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from analyzers.segment import tokenizer
-from analyzers.timeliness import FACTS_PRODUCT
 from analyzers.timeliness_rules import RulesError
 from indexer.base import IndexOutdated
 from search_api.auth import staff_store_for
 from search_api.deps import _engine_for
 from search_api.routers import documents, reports, search, staff, units
 from search_api.security import SecurityHeadersMiddleware
-from search_api.services import timeliness_report
+from search_api.services import warm_timeliness
 from zhengce.settings import get_settings
 from ui import api_docs, pages, staff_pages
 
@@ -75,11 +74,8 @@ def _warm_timeliness() -> None:
     does not wait for it (seconds at province size). A failure is logged here and answered with
     its reason by the first request that needs the report."""
     settings = get_settings()
-    engine = _engine_for(settings)
     try:
-        if engine.derived(FACTS_PRODUCT) is None:
-            return  # an index built before the facts were stored: the first request reads them, not start-up
-        timeliness_report(engine, settings, staff_store_for(settings))
+        warm_timeliness(_engine_for(settings), settings, staff_store_for(settings))
     except Exception as exc:  # noqa: BLE001 — only a warm-up
         logging.getLogger("zhengce").warning("timeliness report not prepared at start: %s: %s", type(exc).__name__, exc)
 

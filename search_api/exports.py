@@ -138,13 +138,13 @@ def to_xlsx(report: TimelinessReport) -> bytes:
                 kind = type(value)
                 if kind is str:
                     if value:
-                        write_string(number, column, "'" + value if value[0] in _FORMULA_STARTS else value)
+                        write_string(number, column, _cell(value))
                 elif kind is date:  # Excel's serial day number, as write_datetime computes it, faster
                     write_number(number, column, (value - EXCEL_EPOCH).days, dated)
                 elif value is not None:
                     write_number(number, column, value)
 
-    # Cells are neutralized as they are written (a leading apostrophe, as _cell does for CSV).
+    # Cells are neutralized as they are written (_cell, as for the CSV).
     # The rules' sentences are in the 规则 sheet, once, rather than on every row as in the CSV.
     sheet("明细", [h for h, _ in ROW_COLUMNS], ([v(row) for _, v in ROW_COLUMNS] for row in report.rows))
     for title, tallies, key in (("按单位", report.by_unit, "发布机构"), ("按月份", report.by_month, "月份")):

@@ -98,6 +98,21 @@ def _facts(engine: SearchEngine) -> list[PolicyFacts]:
     return _FACTS.get_or(engine.generation(), make)
 
 
+def warm_timeliness(engine: SearchEngine, settings: Settings, store: StaffStore) -> bool:
+    """Today's report prepared before its first visit, from the facts stored with the build
+    (read once, kept for the requests); an index built before they were is read from its
+    documents by the first request, not at start-up. Whether it was prepared."""
+    generation = engine.generation()
+    with _LOCK:
+        if generation not in _FACTS:
+            payload = engine.derived(FACTS_PRODUCT)
+            if payload is None:
+                return False
+            _FACTS.get_or(generation, lambda: load_facts(payload))
+    timeliness_report(engine, settings, store)
+    return True
+
+
 def timeliness_context(settings: Settings) -> tuple[WorkCalendar, Rules]:
     return load_calendar(settings.calendar_dir), load_rules(settings.timeliness_rules_path)
 
