@@ -51,14 +51,14 @@ def is_word(text: str) -> bool:
     return _WORDLIKE.search(text) is not None
 
 
-def index_words(text: str) -> list[str]:
+def index_words(text: str, normalized: bool = False) -> list[str]:
     """Every word jieba finds, each followed by the dictionary words of 2 and 3 characters
     inside it (jieba's "search" mode), lower-cased. Phrase queries over words use a small slop
     to step over those sub-words."""
     tk = tokenizer()
     known = tk.FREQ
     words: list[str] = []
-    for word in tk.cut(normalize(text), HMM=True):
+    for word in tk.cut(text if normalized else normalize(text), HMM=True):
         if not is_word(word):
             continue
         word = word.lower()
@@ -103,14 +103,14 @@ def content_words(text: str) -> tuple[list[str], list[str]]:
     return (content, [w for w in words if w in ignored]) if content else (words, [])
 
 
-def _marked(text: str) -> str:
-    return _WHITESPACE.sub(SPACE_MARK, normalize(text).lower())
+def _marked(text: str, normalized: bool = False) -> str:
+    return _WHITESPACE.sub(SPACE_MARK, (text if normalized else normalize(text)).lower())
 
 
-def gram_string(text: str) -> str:
+def gram_string(text: str, normalized: bool = False) -> str:
     """Overlapping two-character grams, space-separated: a verbatim substring of 2+ characters is
     exactly a phrase of its bigrams, whatever jieba made of the words."""
-    marked = _marked(text)
+    marked = _marked(text, normalized)
     return " ".join(map("".join, zip(marked, marked[1:])))
 
 

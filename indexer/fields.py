@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 from analyzers.doc_number import doc_number_key
 from analyzers.isolation import die_with_parent
 from analyzers.model import Document
+from analyzers.normalize import normalize
 from analyzers.segment import gram_string, index_words, tokenizer
 
 # Searched by words, with their weight in ranking.
@@ -36,18 +37,22 @@ def gram_field(name: str) -> str:
 
 
 def text_fields(document: Document) -> dict[str, str]:
+    """The texts of each engine field, normalized (analyzers.normalize) once per part: the
+    title, body and attachments are also the combined "text"."""
     unit_names = [name for u in document.units for name in (u.name, u.as_written)] + [document.publisher]
-    units = " ".join(dict.fromkeys(filter(None, unit_names)))
-    domains = " ".join(document.domains)
-    attachments = "\n".join(f"{a.name}\n{a.text}" for a in document.attachments)
+    units = normalize(" ".join(dict.fromkeys(filter(None, unit_names))))
+    domains = normalize(" ".join(document.domains))
+    number = normalize(document.doc_number)
+    title, body = normalize(document.title), normalize(document.body)
+    attachments = normalize("\n".join(f"{a.name}\n{a.text}" for a in document.attachments))
     return {
-        "title": document.title,
-        "meta": " ".join(filter(None, [document.doc_number, document.index_number, units, domains])),
-        "body": document.body,
+        "title": title,
+        "meta": " ".join(filter(None, [number, normalize(document.index_number), units, domains])),
+        "body": body,
         "attachments": attachments,
         # Line breaks become a marked bigram, so no query without whitespace matches across parts.
-        "text": "\n".join(filter(None, [document.title, document.body, attachments])),
-        "number": document.doc_number,
+        "text": "\n".join(filter(None, [title, body, attachments])),
+        "number": number,
         "units": units,
         "domains": domains,
     }
@@ -73,8 +78,9 @@ class PreparedDocument:
 
 def prepare(document: Document) -> PreparedDocument:
     texts = text_fields(document)
-    tokens = {name: " ".join(index_words(texts[name])) for name in WORD_FIELDS if texts[name]}
-    tokens.update({gram_field(name): gram_string(texts[name]) for name in GRAM_FIELDS if len(texts[name]) > 1})
+    tokens = {name: " ".join(index_words(texts[name], normalized=True)) for name in WORD_FIELDS if texts[name]}
+    tokens.update({gram_field(name): gram_string(texts[name], normalized=True)
+                   for name in GRAM_FIELDS if len(texts[name]) > 1})
     title_words = sorted({w for w in tokens.get("title", "").split() if len(w) > 1})
     keywords = {
         "domain": document.domains,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
 
-from analyzers.model import DocKind, Document
+from analyzers.model import Document
 from analyzers.timeliness import (
     FACTS_PRODUCT, Day, PolicyFacts, TimelinessReport, assess_all, load_facts, policy_facts,
 )
@@ -17,7 +17,7 @@ from analyzers.workdays import WorkCalendar, load_calendar
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchEngine, SearchQuery, SearchResult, Suggestion
 from indexer.corrections import did_you_mean
-from indexer.query_tree import ANY_TERM
+from indexer.query_tree import ANY_TERM, search_node
 from search_api.staff_store import StaffStore
 from zhengce.settings import Settings
 
@@ -33,8 +33,14 @@ def search(engine: SearchEngine, query: SearchQuery) -> SearchResult:
     if result.total or not result.plan.has_text:
         return result
     suggestions = did_you_mean(engine, query, result.plan)  # a slip of the keyboard is likelier than no document
+    tried = {search_node(result.plan, query)}
     for relax in RELAXATIONS:
-        relaxed = engine.search(replace(query, relax=relax))
+        step = replace(query, relax=relax)
+        node = search_node(result.plan, step)
+        if node in tried:  # one-word terms: a step that lowers nothing asks the same again
+            continue
+        tried.add(node)
+        relaxed = engine.search(step)
         if relaxed.total:
             note = "已放宽检索条件：没有同时包含全部词语的文件，以下结果只包含其中部分词语"
             relaxed.plan = replace(relaxed.plan, notes=(*relaxed.plan.notes, note))
