@@ -8,8 +8,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from datetime import date
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from analyzers.abbreviations import ABBREVIATIONS_PRODUCT, abbreviation_table, learned_expansions
 from analyzers.model import Document
@@ -119,8 +120,12 @@ def search_products(documents: Iterable[Document]) -> dict[str, bytes]:
 LEARNED_RECHECK = 5.0  # seconds: how often a running engine looks for a new build's abbreviations
 
 
+PLANS_KEPT = 2048  # queries whose plan is kept, per table of learned abbreviations
+
+
 class SearchEngine(ABC):
     _learned: tuple[float, str, Mapping[str, tuple[str, ...]]] | None = None
+    _plans: tuple[Mapping[str, tuple[str, ...]], Callable[[str], QueryPlan]] | None = None
 
     def learned_abbreviations(self) -> Mapping[str, tuple[str, ...]]:
         """The current build's abbreviation → full forms, re-read when the build changes (the
@@ -139,8 +144,13 @@ class SearchEngine(ABC):
 
     def plan(self, q: str) -> QueryPlan:
         """How a query is understood on this index: its syntax, synonyms and the abbreviations
-        its documents define. Every engine parses through here, so both read a query alike."""
-        return parse_query(q, self.learned_abbreviations())
+        its documents define. Every engine parses through here, so both read a query alike.
+        Plans are kept: the next page, another facet or sort asks the same words again."""
+        learned = self.learned_abbreviations()
+        plans = self._plans
+        if plans is None or plans[0] is not learned:
+            plans = self._plans = (learned, lru_cache(maxsize=PLANS_KEPT)(partial(parse_query, learned=learned)))
+        return plans[1](q)
 
     @abstractmethod
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0,

@@ -96,6 +96,18 @@ def _any(nodes: list[Node]) -> Node:
     return nodes[0] if len(nodes) == 1 else BoolNode(should=tuple(nodes))
 
 
+def _fragment(grams: tuple[str, ...], name: str) -> Node:
+    weight = WORD_FIELDS.get(name, 1.0)
+    grams_field = gram_field(name)
+    phrase = TermNode(grams_field, grams[0]) if len(grams) == 1 else PhraseNode(grams_field, grams)
+    fixed = ConstantNode(phrase, GRAM_BOOST * weight)
+    if name not in SCORED_GRAM_FIELDS:
+        return fixed
+    scored = (TermNode(grams_field, grams[0], FRAGMENT_TF_BOOST * weight) if len(grams) == 1
+              else PhraseNode(grams_field, grams, boost=FRAGMENT_TF_BOOST * weight))
+    return BoolNode(must=(fixed,), should=(scored,))
+
+
 def verbatim(text: str, fields: tuple[str, ...]) -> Node | None:
     """The text as a phrase of its bigrams. A verbatim match is worth a fixed amount (it is
     there for recall, below what matching words is worth) plus a small BM25 share of the
@@ -104,19 +116,14 @@ def verbatim(text: str, fields: tuple[str, ...]) -> Node | None:
     grams = tuple(query_bigrams(text))
     if not grams or not fields:
         return None
-    options = []
-    for name in fields:
-        weight = WORD_FIELDS.get(name, 1.0)
-        grams_field = gram_field(name)
-        phrase = TermNode(grams_field, grams[0]) if len(grams) == 1 else PhraseNode(grams_field, grams)
-        fixed = ConstantNode(phrase, GRAM_BOOST * weight)
-        if name not in SCORED_GRAM_FIELDS:
-            options.append(fixed)
-            continue
-        scored = (TermNode(grams_field, grams[0], FRAGMENT_TF_BOOST * weight) if len(grams) == 1
-                  else PhraseNode(grams_field, grams, boost=FRAGMENT_TF_BOOST * weight))
-        options.append(BoolNode(must=(fixed,), should=(scored,)))
-    return _any(options)
+    options = {name: _fragment(grams, name) for name in fields}
+    if "text" in options and "title" in options:
+        # The title is part of the text, so a title match is a text match with a bonus: asked
+        # as text and, optionally, title, an engine looks at the title only where the text
+        # matched — the same documents and scores as text or title, for less work.
+        title = options.pop("title")
+        options["text"] = BoolNode(must=(options["text"],), should=(title,))
+    return _any(list(options.values()))
 
 
 def required_words(count: int, soft: bool, relax: int = 0) -> int:
