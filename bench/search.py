@@ -107,7 +107,7 @@ def drive(port: int, paths: list[str], clients: int) -> tuple[list[float], float
     return latencies, time.perf_counter() - started
 
 
-def _family(pid: int) -> list[int]:
+def process_family(pid: int) -> list[int]:
     """The process and all its descendants (uvicorn's workers)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -130,7 +130,7 @@ def memory_mb(pid: int) -> dict[str, float]:
     process), proportional (shared pages split between them), and anonymous (the processes' own
     heap; the rest is the index's file pages, which the kernel shares and can drop)."""
     totals = {"rss": 0.0, "pss": 0.0, "anonymous": 0.0}
-    for member in _family(pid):
+    for member in process_family(pid):
         rollup = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
         values = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:] if line.strip()}
         totals["rss"] += values["Rss"] / 1024
@@ -144,10 +144,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def start_server(data: Path, port: int) -> subprocess.Popen:
+def start_server(data: Path, port: int, checkout: Path | None = None) -> subprocess.Popen:
+    """The real server on this data, with this checkout's code (else the running one's)."""
+    environment = {**os.environ, "PYTHONPATH": str(checkout)} if checkout else None
     server = subprocess.Popen(
         [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=checkout, env=environment,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
