@@ -9,9 +9,10 @@ Prints, for each version: p50/p99 latency over all rounds and over the warm roun
 when every query has been seen once with another page size), mean, and the server's CPU per
 request; then after ÷ before.
 
-Run: .venv/bin/python -m bench.compare --baseline REV [--documents 100000] [--rounds 5]
-(REV is checked out with `git worktree` in a temporary folder; each side builds its index with
-its own code and corpus generator, the queries come from this checkout's bench.search.)"""
+Run: .venv/bin/python -m bench.compare --baseline REV [--candidate REV] [--documents 100000] [--rounds 5]
+(each REV is checked out with `git worktree` in a temporary folder — without --candidate the
+working tree is measured, so leave it alone while it runs; each side builds its index with its
+own code and corpus generator, the queries come from this checkout's bench.search.)"""
 from __future__ import annotations
 
 import argparse
@@ -63,6 +64,7 @@ def summary(latencies: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", required=True, help="git revision to compare with (e.g. a commit)")
+    parser.add_argument("--candidate", help="git revision to measure (default: the working tree)")
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=1600)
@@ -70,11 +72,13 @@ def main() -> None:
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        baseline = tmp_path / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(baseline), args.baseline], cwd=ROOT,
-                       check=True, capture_output=True)
+        revisions = {"before": args.baseline, "after": args.candidate}
+        sides = {name: tmp_path / f"checkout-{name}" if rev else ROOT for name, rev in revisions.items()}
+        for name, rev in revisions.items():
+            if rev:
+                subprocess.run(["git", "worktree", "add", "--detach", str(sides[name]), rev], cwd=ROOT,
+                               check=True, capture_output=True)
         try:
-            sides = {"before": baseline, "after": ROOT}
             for name, checkout in sides.items():
                 build(checkout, tmp_path / name, args.documents)
                 print(f"{name}: index of {args.documents:,} documents built", flush=True)
@@ -91,7 +95,9 @@ def main() -> None:
                     server.terminate()
                     server.wait(timeout=10)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, check=False)
+            for name, rev in revisions.items():
+                if rev:
+                    subprocess.run(["git", "worktree", "remove", "--force", str(sides[name])], cwd=ROOT, check=False)
 
 
 def _port(server: subprocess.Popen) -> int:
