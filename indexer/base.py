@@ -17,35 +17,58 @@ from analyzers.model import Document
 from indexer.query import QueryPlan, parse_query
 
 FACETS = ("domain", "unit", "year", "type", "kind")
+FACET_SIZE = 50  # values counted per facet
 # Also countable: the issuing unit and "unit|role" (unit lookups), title words ("did you mean").
-COUNTABLE = FACETS + ("publisher", "unit_role", "title_words")
-FILTERS = FACETS + ("publisher",)
+COUNTABLE = FACETS + ("publisher", "unit_role", "title_words", "validity")
+FILTERS = FACETS + ("publisher", "validity")
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # deepest result a page may reach, as in Elasticsearch
+# How results are ordered: by relevance (ties: newest first), or by publication date.
+SORTS = ("relevance", "newest", "oldest")
+# Where the words of a query without a field prefix are looked for: everywhere (全文), or only
+# in the title, the 文号 or the issuing unit (发文机关) — the choice beside the search box.
+SEARCH_FIELDS = ("", "title", "doc_number", "publisher")
 
 
 @dataclass(frozen=True)
 class SearchQuery:
+    """One search. Each filter holds the values asked for: a document matches a filter when it
+    has any of them (OR within a facet), and every filter that has values (AND across them).
+    A single value may be given as itself."""
+
     q: str = ""
-    domain: str | None = None
-    unit: str | None = None
-    year: int | None = None
-    type: str | None = None
-    kind: str | None = None
-    publisher: str | None = None
+    domain: tuple[str, ...] = ()
+    unit: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
+    type: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    publisher: tuple[str, ...] = ()
+    validity: tuple[str, ...] = ()
     date_from: date | None = None  # publication date, inclusive
     date_to: date | None = None
+    field: str = ""  # one of SEARCH_FIELDS
+    sort: str = "relevance"  # one of SORTS
     page: int = 1
     size: int = 10
     relax: int = 0  # steps of relaxation of a query that found nothing (query_tree.required_words)
+
+    def __post_init__(self):
+        for name in FILTERS:
+            value = getattr(self, name)
+            values = () if value is None or value == "" else (value,) if isinstance(value, (str, int)) else value
+            object.__setattr__(self, name, tuple(dict.fromkeys(v for v in values if v not in (None, ""))))
+        if self.sort not in SORTS:
+            raise ValueError(f"sort must be one of {SORTS}")
+        if self.field not in SEARCH_FIELDS:
+            raise ValueError(f"field must be one of {SEARCH_FIELDS}")
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.size
 
-    def filters(self) -> dict[str, str | int]:
-        """Exact-value filters by field; the date range is separate."""
-        return {name: getattr(self, name) for name in FILTERS if getattr(self, name) not in (None, "")}
+    def filters(self) -> dict[str, tuple]:
+        """The values of each filter that has some, by field; the date range is separate."""
+        return {name: getattr(self, name) for name in FILTERS if getattr(self, name)}
 
 
 @dataclass(frozen=True)
@@ -125,7 +148,7 @@ PLANS_KEPT = 2048  # queries whose plan is kept, per table of learned abbreviati
 
 class SearchEngine(ABC):
     _learned: tuple[float, str, Mapping[str, tuple[str, ...]]] | None = None
-    _plans: tuple[Mapping[str, tuple[str, ...]], Callable[[str], QueryPlan]] | None = None
+    _plans: tuple[Mapping[str, tuple[str, ...]], Callable[..., QueryPlan]] | None = None
 
     def learned_abbreviations(self) -> Mapping[str, tuple[str, ...]]:
         """The current build's abbreviation → full forms, re-read when the build changes (the
@@ -142,15 +165,16 @@ class SearchEngine(ABC):
         self._learned = (now, generation, table)
         return table
 
-    def plan(self, q: str) -> QueryPlan:
+    def plan(self, q: str, field: str = "") -> QueryPlan:
         """How a query is understood on this index: its syntax, synonyms and the abbreviations
-        its documents define. Every engine parses through here, so both read a query alike.
-        Plans are kept: the next page, another facet or sort asks the same words again."""
+        its documents define; `field`: where words without a prefix are looked for. Every
+        engine parses through here, so both read a query alike. Plans are kept: the next
+        page, another facet or sort asks the same words again."""
         learned = self.learned_abbreviations()
         plans = self._plans
         if plans is None or plans[0] is not learned:
             plans = self._plans = (learned, lru_cache(maxsize=PLANS_KEPT)(partial(parse_query, learned=learned)))
-        return plans[1](q)
+        return plans[1](q, default_field=field)
 
     @abstractmethod
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0,

@@ -19,7 +19,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
+    COUNTABLE, FACET_SIZE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
     SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
@@ -31,7 +31,6 @@ from indexer.ranking import group_interpretations
 from indexer.snippets import snippet, title_html
 
 SUPPORTED_MAJORS = (8, 9)
-FACET_SIZE = 50
 SCAN_BATCH = 1000
 BULK_CHUNK = 500
 SOURCE = ["source"]
@@ -238,18 +237,18 @@ class ElasticsearchEngine(SearchEngine):
     def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
         if field not in COUNTABLE:
             raise ValueError(f"{field!r} is not countable; use one of {COUNTABLE}")
-        dsl = render(search_node(self.plan(query.q), query))
+        dsl = render(search_node(self.plan(query.q, query.field), query))
         found = self._search(query=dsl, size=0, aggs=self._aggregations((field,), size))
         return self._buckets(found, field)
 
     def total(self, query: SearchQuery) -> int:
         try:
-            return self.client.count(index=self.alias, query=render(search_node(self.plan(query.q), query)))["count"]
+            return self.client.count(index=self.alias, query=render(search_node(self.plan(query.q, query.field), query)))["count"]
         except NotFoundError:
             return 0
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
-        dsl = render(search_node(self.plan(query.q), query))
+        dsl = render(search_node(self.plan(query.q, query.field), query))
         after = None
         while True:
             page = self._search(
@@ -265,12 +264,9 @@ class ElasticsearchEngine(SearchEngine):
             after = hits[-1]["sort"]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan: QueryPlan = self.plan(query.q)
-        sort = (
-            [{"_score": "desc"}, {"published": {"order": "desc", "missing": "_last"}}]
-            if plan.has_text
-            else [{"published": {"order": "desc", "missing": "_last"}}]
-        )
+        plan: QueryPlan = self.plan(query.q, query.field)
+        by_date = [{"published": {"order": "asc" if query.sort == "oldest" else "desc", "missing": "_last"}}]
+        sort = [{"_score": "desc"}, *by_date] if plan.has_text and query.sort == "relevance" else by_date
         found = self._search(
             query=render(search_node(plan, query)), from_=query.offset, size=query.size, sort=sort,
             source=SOURCE, track_total_hits=True, aggs=self._aggregations(FACETS, FACET_SIZE),

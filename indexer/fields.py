@@ -27,8 +27,11 @@ WORD_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
 # keep word positions, which would otherwise be the largest part of the index after the bigrams.
 NEAR_FIELDS = ("title", "body")
 # Searched verbatim (bigrams): everything readable, the title, and the small fields of field queries.
-GRAM_FIELDS = ("text", "title", "number", "units", "domains")
-KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "form", "publisher", "unit_role", "doc_number_key", "title_words")
+GRAM_FIELDS = ("text", "title", "number", "units", "domains", "publisher")
+KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "form", "publisher", "unit_role", "doc_number_key", "title_words",
+                  "validity")
+# The validity a document is filed under when no text declares it 失效, 废止 or 已修订.
+VALIDITY_DEFAULT = "有效"
 PARALLEL_FROM = 2000  # documents; below this a process pool costs more than it saves
 
 
@@ -55,6 +58,7 @@ def text_fields(document: Document) -> dict[str, str]:
         "number": number,
         "units": units,
         "domains": domains,
+        "publisher": normalize(document.publisher),
     }
 
 
@@ -92,6 +96,7 @@ def prepare(document: Document) -> PreparedDocument:
         "unit_role": list(dict.fromkeys(f"{u.name}|{u.role}" for u in document.units)),
         "doc_number_key": [doc_number_key(document.doc_number)] if document.doc_number else [],
         "title_words": title_words,  # the vocabulary of "did you mean"
+        "validity": [document.validity.status if document.validity else VALIDITY_DEFAULT],
     }
     return PreparedDocument(document.id, tokens, keywords, document.year, published(document), document.model_dump_json())
 

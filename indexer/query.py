@@ -27,10 +27,11 @@ FIELDS = {
     "标题": "title", "title": "title",
     "文号": "doc_number", "number": "doc_number",
     "单位": "unit", "unit": "unit", "机构": "unit",
+    "发文机关": "publisher", "机关": "publisher", "publisher": "publisher",
     "领域": "domain", "domain": "domain", "主题": "domain",
     "发布": "date", "日期": "date", "date": "date",
 }
-FIELD_NAMES = {"title": "标题", "doc_number": "文号", "unit": "单位", "domain": "领域"}
+FIELD_NAMES = {"title": "标题", "doc_number": "文号", "unit": "单位", "domain": "领域", "publisher": "发文机关"}
 OR_WORDS = {"OR", "|", "或"}
 _TOKEN = re.compile(
     r'(?P<neg>-?)(?:(?P<field>[A-Za-z\u4e00-\u9fff]{2,6})[:：])?'
@@ -173,8 +174,9 @@ def _term(text: str, field_name: str | None, phrase: bool, negated: bool,
     return Term(text.lower(), field_name, phrase, negated, tuple(words), synonyms, tuple(ignored))
 
 
-def parse_query(q: str, learned: Mapping[str, tuple[str, ...]] | None = None) -> QueryPlan:
-    """`learned`: abbreviation → full forms defined in the indexed documents themselves."""
+def parse_query(q: str, learned: Mapping[str, tuple[str, ...]] | None = None, default_field: str = "") -> QueryPlan:
+    """`learned`: abbreviation → full forms defined in the indexed documents themselves;
+    `default_field`: where a term without a field prefix is looked for ("": everywhere)."""
     learned = learned or {}
     text = _normalize(q or "")
     notes: list[str] = []
@@ -195,6 +197,7 @@ def parse_query(q: str, learned: Mapping[str, tuple[str, ...]] | None = None) ->
         field_name = FIELDS.get(label) if label else None
         if label and field_name is None:  # 10:02, http://… — not a field: the token is text
             value, field_name = f"{label}{text[match.end('field')]}{value}", None
+        field_name = field_name or default_field or None
         if field_name == "date":
             found = _date_range(value)
             if found is None:

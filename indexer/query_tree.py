@@ -35,6 +35,7 @@ SCOPES = {
     "title": (("title",), ("title",)),
     "doc_number": ((), ("number",)),
     "unit": ((), ("units",)),
+    "publisher": ((), ("publisher",)),
     "domain": ((), ("domains",)),
 }
 
@@ -180,8 +181,8 @@ def _written(text: str, term: Term, relax: int = 0) -> Node | None:
     options = [n for n in (_by_words(words, word_fields, term.soft, relax), verbatim(text, gram_fields)) if n]
     if term.soft:
         options += [n for n in (verbatim(run, gram_fields) for run in _content_runs(text)) if n]
-    if term.field == "unit":
-        options.append(TermNode("unit", default_registry().canonical(text)))
+    if term.field in ("unit", "publisher"):
+        options.append(TermNode(term.field, default_registry().canonical(text)))
     elif term.field == "domain":
         options.append(TermNode("domain", text))
     hint = interpretation_hint(text) if term.field is None else None
@@ -245,7 +246,7 @@ def plan_node(plan: QueryPlan, relax: int = 0) -> Node:
 
 def search_node(plan: QueryPlan, query: SearchQuery) -> Node:
     """The whole query: the plan's text, the facet filters and the date range of both."""
-    filters: list[Node] = [TermNode(name, value) for name, value in query.filters().items()]
+    filters: list[Node] = [_any([TermNode(name, value) for value in values]) for name, values in query.filters().items()]
     starts = [d for d in (query.date_from, plan.date_from) if d]
     ends = [d for d in (query.date_to, plan.date_to) if d]
     if starts or ends:

@@ -23,7 +23,7 @@ from tantivy import Occur, Query
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
+    COUNTABLE, FACET_SIZE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
     SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
@@ -34,7 +34,6 @@ from indexer.query_tree import (
 from indexer.ranking import TIE_WINDOW, break_ties_by_recency, group_interpretations
 from indexer.snippets import snippet, title_html
 
-FACET_SIZE = 50
 FACET_THREAD_FROM = 50_000  # documents
 _SCAN_BATCH = 1000
 
@@ -231,21 +230,21 @@ class TantivyEngine(SearchEngine):
         searcher = self._searcher()
         if searcher is None:
             return []
-        plan = self.plan(query.q)
+        plan = self.plan(query.q, query.field)
         return self._counts(searcher, self._full_query(plan, query), (field,), size)[field]
 
     def total(self, query: SearchQuery) -> int:
         searcher = self._searcher()
         if searcher is None:
             return 0
-        full = self._full_query(self.plan(query.q), query)
+        full = self._full_query(self.plan(query.q, query.field), query)
         return searcher.search(full, limit=1, count=True).count or 0
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         searcher = self._searcher()
         if searcher is None:
             return
-        full = self._full_query(self.plan(query.q), query)
+        full = self._full_query(self.plan(query.q, query.field), query)
         offset = 0
         while True:
             found = searcher.search(full, limit=_SCAN_BATCH, offset=offset, count=False, order_by_field="published")
@@ -258,7 +257,9 @@ class TantivyEngine(SearchEngine):
     def _ranked(self, searcher: tantivy.Searcher, full: Query, query: SearchQuery, by_score: bool) -> tuple[int, list]:
         """(total, [(score, address)]) of the requested page."""
         if not by_score:
-            found = searcher.search(full, limit=query.size, offset=query.offset, count=True, order_by_field="published")
+            order = tantivy.Order.Asc if query.sort == "oldest" else tantivy.Order.Desc
+            found = searcher.search(full, limit=query.size, offset=query.offset, count=True,
+                                    order_by_field="published", order=order)
             return found.count or 0, [(0.0, address) for _when, address in found.hits]
         found = searcher.search(full, limit=query.offset + query.size + TIE_WINDOW, count=True)
         addresses = [address for _score, address in found.hits]
@@ -270,7 +271,7 @@ class TantivyEngine(SearchEngine):
         return found.count or 0, ordered[query.offset : query.offset + query.size]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        plan = self.plan(query.q)
+        plan = self.plan(query.q, query.field)
         searcher = self._searcher()
         if searcher is None:
             return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)
@@ -282,7 +283,7 @@ class TantivyEngine(SearchEngine):
         counting = None
         if searcher.num_docs >= FACET_THREAD_FROM:
             counting = _facet_pool().submit(self._counts, searcher, full, FACETS, FACET_SIZE)
-        total, page = self._ranked(searcher, full, query, by_score=plan.has_text)
+        total, page = self._ranked(searcher, full, query, by_score=plan.has_text and query.sort == "relevance")
         terms = plan.highlight_terms
         hits = []
         for score, address in page:

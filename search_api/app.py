@@ -5,11 +5,11 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from analyzers.segment import tokenizer
@@ -17,45 +17,54 @@ from analyzers.timeliness_rules import RulesError
 from indexer.base import IndexOutdated
 from search_api.auth import staff_store_for
 from search_api.deps import _engine_for
+from search_api.head import HeadAsGetMiddleware
+from search_api.errors import json_error, validation_detail, validation_message
 from search_api.routers import documents, reports, search, staff, units
 from search_api.security import SecurityHeadersMiddleware
 from search_api.services import warm_timeliness
 from zhengce.settings import get_settings
 from ui import api_docs, pages, staff_pages
+from ui.errors import error_page, is_page, validation_lines
 
 DESCRIPTION = """Search Chinese government policy documents (政策文件) with their
 interpretation materials (政策解读). Every HTML page of the UI has its JSON twin here."""
 
 
-def _validation_message(exc: RequestValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
-        parts.append(f"{where}: {error.get('msg')}")
-    return "; ".join(parts)
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    # Where, what and why, never the input itself: it may be NaN, Infinity or a lone surrogate,
-    # which JSON cannot carry, and echoing what a client sent serves no one.
-    detail = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-              for e in exc.errors()]
-    return JSONResponse(status_code=422, content={"message": f"invalid parameters — {_validation_message(exc)}",
-                                                  "detail": detail})
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    if is_page(request):
+        return error_page(request, 422, validation_lines(exc.errors()))
+    return json_error(422, validation_message(exc), validation_detail(exc))
 
 
-async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    """A 422 raised by a handler has the shape of FastAPI's own (OpenAPI declares one for 422)."""
-    if exc.status_code != 422:
-        return await http_exception_handler(request, exc)
-    detail = [{"loc": [], "msg": str(exc.detail), "type": "value_error"}]
-    return JSONResponse(status_code=422, content={"message": f"invalid parameters — {exc.detail}", "detail": detail})
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Raised by a handler or by routing (no such path, method): a page in Chinese for a page,
+    JSON for the API. A 422 raised by a handler has the detail shape of FastAPI's own."""
+    message = str(exc.detail)
+    if is_page(request):
+        return error_page(request, exc.status_code, [message] if _has_chinese(message) else None, exc.headers)
+    if exc.status_code == 422:
+        return json_error(422, f"invalid parameters — {message}", [{"loc": [], "msg": message, "type": "value_error"}])
+    return json_error(exc.status_code, message, headers=exc.headers)
 
 
-async def _unusable(request: Request, exc: Exception) -> JSONResponse:
+async def _unusable(request: Request, exc: Exception) -> Response:
     """The deployment's own files cannot be used (an index built by an older version, a broken
-    rules file): 503 with the reason, which names the file and what to do."""
-    return JSONResponse(status_code=503, content={"message": str(exc)})
+    rules file): 503 with the reason, which names the file and what to do — to staff and API
+    clients; the public page says the service is unavailable."""
+    if is_page(request):
+        return error_page(request, 503)
+    return json_error(503, str(exc))
+
+
+async def _failure(request: Request, exc: Exception) -> Response:
+    """An unexpected error: logged with its trace by the server, answered without it."""
+    if is_page(request):
+        return error_page(request, 500)
+    return json_error(500, "internal server error")
 
 
 @asynccontextmanager
@@ -85,9 +94,10 @@ def create_app() -> FastAPI:
     app = FastAPI(title="zhengce", version="0.1.0", description=DESCRIPTION, lifespan=_start,
                   docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IndexOutdated, _unusable)
     app.add_exception_handler(RulesError, _unusable)
+    app.add_exception_handler(Exception, _failure)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(reports.router)
@@ -98,6 +108,7 @@ def create_app() -> FastAPI:
     app.include_router(api_docs.router)
     app.mount(api_docs.ASSETS_PATH, StaticFiles(directory=api_docs.ASSETS_DIR), name="apidocs")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.add_middleware(HeadAsGetMiddleware)
     # Outermost first: a request for a host we do not serve (DNS rebinding) is refused before
     # anything runs, and every answer, refusals included, carries the security headers.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=get_settings().host_allow_list)

@@ -1,4 +1,5 @@
-"""The timeliness report as CSV and XLSX downloads: the same rows and columns as the JSON."""
+"""Downloads: the timeliness report as CSV and XLSX (the same rows and columns as the JSON), and
+a search's results as CSV. Every cell is neutralized against formula injection (_cell)."""
 from __future__ import annotations
 
 import csv
@@ -6,7 +7,9 @@ import io
 from datetime import date, timedelta
 from typing import Callable, Iterable
 
+from analyzers.model import KIND_LABELS, Document
 from analyzers.timeliness import DueItem, PolicyFacts, Tally, TimelinessReport, TimelinessRow
+from indexer.fields import VALIDITY_DEFAULT
 
 def _yes(flag: bool) -> str:
     return "是" if flag else ""
@@ -189,3 +192,22 @@ def evidence_csv(policy: PolicyFacts) -> bytes:
     rows = [[what, title, claimed, c.url, c.fetched_at.isoformat(timespec="seconds"), c.status, c.sha256]
             for what, title, claimed, c in lines]
     return rows_csv([(h, lambda r, i=i: r[i]) for i, h in enumerate(EVIDENCE_COLUMNS)], rows)
+
+
+SEARCH_EXPORT_LIMIT = 10_000  # rows of a search's CSV, as deep as a result list may be paged
+
+
+def search_columns(site: str) -> list[tuple[str, Callable[[Document], object]]]:
+    """The columns of a search's CSV; `site`: this server's address, for the 本站链接 column."""
+    return [
+        ("标题", lambda d: d.title),
+        ("文号", lambda d: d.doc_number),
+        ("发布机构", lambda d: d.publisher),
+        ("发布日期", lambda d: d.published_at.strftime("%Y-%m-%d") if d.published_at else ""),
+        ("类别", lambda d: KIND_LABELS[d.kind]),
+        ("解读形式", lambda d: d.interpretation_form),
+        ("主题分类", lambda d: "；".join(d.domains)),
+        ("效力", lambda d: d.validity.status if d.validity else VALIDITY_DEFAULT),
+        ("本站链接", lambda d: f"{site}/documents/{d.id}"),
+        ("原文链接", lambda d: d.url),
+    ]

@@ -2,30 +2,61 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, StringConstraints
 
 from analyzers.model import DocKind
 from analyzers.unit_registry import default_registry
-from indexer.base import MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SearchQuery
+from indexer.base import MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SEARCH_FIELDS, SORTS, SearchQuery
 from indexer.query import EARLIEST_DATE, LATEST_DATE, MAX_QUERY_CHARS
+
+
+Values = Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Query(max_length=20)]
+
+
+def _day(text: str, name: str) -> date | None:
+    """A date given as YYYY-MM-DD; empty (a form's empty field) means no limit. A bad one is a
+    validation error like FastAPI's own, so that pages can say it in Chinese (ui.errors)."""
+    if not text.strip():
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        problem = {"type": "date_parsing", "msg": "not a date: write it as 2024-02-09"}
+    else:
+        if EARLIEST_DATE <= day <= LATEST_DATE:
+            return day
+        problem = {"type": "date_range", "msg": f"must lie between {EARLIEST_DATE} and {LATEST_DATE}"}
+    raise RequestValidationError([{**problem, "loc": ("query", name), "input": text[:40]}])
 
 
 async def search_query(  # async: validation only, no thread-pool hand-off (see deps)
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="words, a phrase or a 文号")] = "",
-    domain: Annotated[str | None, Query(max_length=100, description="主题分类 / 领域")] = None,
-    unit: Annotated[str | None, Query(max_length=100, description="发布机构 or 责任单位; aliases such as 区卫计局 work")] = None,
-    year: Annotated[int | None, Query(ge=1949, le=2100, description="year of publication")] = None,
-    type: Annotated[str | None, Query(max_length=20, description="公文种类: 通知, 意见 …")] = None,  # noqa: A002
-    kind: Annotated[DocKind | None, Query(description="policy, interpretation or notice")] = None,
+    domain: Annotated[Values, Query(description="主题分类 / 领域; several: any of them")] = [],  # noqa: B006 — FastAPI copies defaults
+    unit: Annotated[Values, Query(description="发布机构 or 责任单位; aliases such as 区卫计局 work; several: any of them")] = [],  # noqa: B006
+    year: Annotated[list[Annotated[int, Field(ge=1949, le=2100)]], Query(max_length=20, description="year of publication; several: any of them")] = [],  # noqa: B006
+    type: Annotated[Values, Query(description="公文种类: 通知, 意见 …")] = [],  # noqa: A002, B006
+    kind: Annotated[list[DocKind], Query(max_length=3, description="policy, interpretation or notice")] = [],  # noqa: B006
+    publisher: Annotated[Values, Query(description="发布机构 (the issuing unit only)")] = [],  # noqa: B006
+    validity: Annotated[Values, Query(description="效力: 有效, 失效, 废止, 已修订 (有效 where nothing says otherwise)")] = [],  # noqa: B006
+    from_text: Annotated[str, Query(alias="from", max_length=40, description="published on or after (YYYY-MM-DD)")] = "",
+    to_text: Annotated[str, Query(alias="to", max_length=40, description="published on or before (YYYY-MM-DD)")] = "",
+    field: Annotated[Literal[SEARCH_FIELDS], Query(description="where words without a prefix are looked for: everywhere (empty), title, doc_number or publisher")] = "",
+    sort: Annotated[Literal[SORTS], Query(description="relevance (ties: newest first), newest or oldest")] = "relevance",
     page: Annotated[int, Query(ge=1, le=MAX_RESULT_WINDOW)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 10,
 ) -> SearchQuery:
     if page * size > MAX_RESULT_WINDOW:
         raise HTTPException(422, f"page × size must not exceed {MAX_RESULT_WINDOW}: narrow the search instead")
+    registry = default_registry()
     return SearchQuery(
-        q=q, domain=domain, unit=default_registry().canonical(unit) if unit else None, year=year, type=type, kind=kind.value if kind else None, page=page, size=size
+        q=q, domain=tuple(domain), unit=tuple(registry.canonical(u) for u in unit), year=tuple(year), type=tuple(type),
+        kind=tuple(k.value for k in kind), publisher=tuple(registry.canonical(p) for p in publisher),
+        validity=tuple(validity), date_from=_day(from_text, "from"), date_to=_day(to_text, "to"),
+        field=field, sort=sort, page=page, size=size,
     )
 
 

@@ -15,7 +15,7 @@ from analyzers.timeliness import (
 from analyzers.timeliness_rules import Rules, load_rules
 from analyzers.workdays import WorkCalendar, load_calendar
 from analyzers.unit_registry import default_registry
-from indexer.base import SearchEngine, SearchQuery, SearchResult, Suggestion
+from indexer.base import FACET_SIZE, FACETS, SearchEngine, SearchQuery, SearchResult, Suggestion
 from indexer.corrections import did_you_mean
 from indexer.query_tree import ANY_TERM, search_node
 from search_api.staff_store import StaffStore
@@ -29,9 +29,20 @@ def search(engine: SearchEngine, query: SearchQuery) -> SearchResult:
     """A search; when it finds nothing, the same search relaxed step by step — each term may
     miss one more of its words, then two, then any one term will do — said in the notes; and,
     "did you mean" suggestions for the query as typed, each checked to find something."""
+    answered, result = _relaxed_if_empty(engine, query)
+    # A facet with values chosen is counted as if none were: its other values stay in view, to
+    # be added (OR within a facet), each with the documents it would add.
+    for name in FACETS:
+        if getattr(answered, name):
+            result.facets[name] = engine.term_counts(name, replace(answered, **{name: ()}), FACET_SIZE)
+    return result
+
+
+def _relaxed_if_empty(engine: SearchEngine, query: SearchQuery) -> tuple[SearchQuery, SearchResult]:
+    """(the query that was answered, its result)."""
     result = engine.search(query)
     if result.total or not result.plan.has_text:
-        return result
+        return query, result
     suggestions = did_you_mean(engine, query, result.plan)  # a slip of the keyboard is likelier than no document
     tried = {search_node(result.plan, query)}
     for relax in RELAXATIONS:
@@ -45,9 +56,9 @@ def search(engine: SearchEngine, query: SearchQuery) -> SearchResult:
             note = "已放宽检索条件：没有同时包含全部词语的文件，以下结果只包含其中部分词语"
             relaxed.plan = replace(relaxed.plan, notes=(*relaxed.plan.notes, note))
             relaxed.did_you_mean = suggestions
-            return relaxed
+            return step, relaxed
     result.did_you_mean = suggestions
-    return result
+    return query, result
 
 
 MAX_UNIT_SUGGESTIONS = 4

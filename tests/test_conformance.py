@@ -35,6 +35,12 @@ QUERIES = [
     {"q": "小微企业怎么申请融资担保"}, {"q": "综保区"}, {"q": "卫健委"}, {"q": "三项制度"}, {"q": "两库"},
     {"q": "品集中采"}, {"q": "随机、一公"}, {"q": "高质量发"}, {"q": "无废城市 火星探测", "relax": 99},
     {"q": "國務院辦公廳"}, {"q": "国发〔２０１９〕５号"},
+    # The result page's controls: several values of a facet (any of them), where words are
+    # looked for (标题 / 文号 / 发文机关), validity, and the order by date.
+    {"q": "通知", "kind": ["policy", "interpretation"]}, {"q": "", "domain": ["教育", "社会救助"], "year": [2018, 2019]},
+    {"q": "民政", "field": "title"}, {"q": "泉港政办〔2018〕84号", "field": "doc_number"},
+    {"q": "民政局", "field": "publisher"}, {"q": "", "validity": "有效"}, {"q": "救助", "sort": "oldest"},
+    {"q": "", "sort": "newest"},
 ]
 # Queries whose first result is the one document they name, on any engine.
 FIRST = {"泉港政办〔2018〕84号", "泉港政办2018-84", "涂岭镇", "临时救助", "国发〔2018〕44号", "什么是无废城市",
@@ -108,6 +114,14 @@ def test_same_results_facets_and_snippets(engine, expected, params):
     if params["q"] in FIRST:
         assert got["first"] == want["first"]
         assert got["first_snippet"] == want["first_snippet"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_sorted_by_date_in_the_same_order(engine, sort):
+    """By date the order is the engines' own, not BM25's: the same on both (dated documents)."""
+    hits = engine.search(SearchQuery(q="救助", sort=sort, size=100)).hits
+    stamps = [h.document.published_at for h in hits if h.document.published_at]
+    assert len(stamps) > 3 and stamps == sorted(stamps, reverse=sort == "newest")
 
 
 def test_get_count_counts_and_completion(engine, expected):

@@ -1,6 +1,6 @@
-"""/docs: Swagger UI over our OpenAPI schema, with its files served from our own origin
-(fastapi-offline ships them), so it works on an offline intranet and under our CSP (no CDN, no
-inline script: the start-up call is ui/static/apidocs.js)."""
+"""/docs (Swagger UI) and /redoc (ReDoc) over our OpenAPI schema, with their files served from
+our own origin (fastapi-offline ships them), so both work on an offline intranet and under our
+CSP (no CDN, no inline script: the start-up calls are in ui/static)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,3 +20,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs(request: Request):
     return templates.TemplateResponse(request, "apidocs.html", {"assets": ASSETS_PATH})
+
+
+@router.get("/redoc", response_class=HTMLResponse)
+def api_reference(request: Request):
+    return templates.TemplateResponse(request, "redoc.html", {"assets": ASSETS_PATH})

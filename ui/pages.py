@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from markupsafe import Markup
 
 from analyzers.model import KIND_LABELS, DocKind, LinkMethod, UnitRole
-from indexer.base import SearchQuery
+from indexer.base import FILTERS, MAX_RESULT_WINDOW, SearchQuery
 from search_api import services
 from search_api.auth import OptionalStaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
@@ -26,7 +26,13 @@ from ui.templating import HERE, templates
 STATIC_DIR = HERE / "static"
 
 FACET_TITLES = {"domain": "主题分类", "unit": "发布机构 / 责任单位", "year": "年份", "type": "公文种类", "kind": "类别"}
+FILTER_TITLES = {**FACET_TITLES, "publisher": "发文机关", "validity": "效力", "from": "发布日期从", "to": "发布日期至",
+                 "field": "检索范围"}
 KIND_NAMES = {kind.value: label for kind, label in KIND_LABELS.items()}
+SORT_NAMES = {"relevance": "相关度", "newest": "发布日期（新→旧）", "oldest": "发布日期（旧→新）"}
+FIELD_NAMES = {"": "全文", "title": "标题", "doc_number": "文号", "publisher": "发文机关"}
+VALIDITY_NAMES = ("有效", "失效", "废止", "已修订")
+FACET_SHOWN = 8  # values of a facet shown before 更多
 LINK_METHODS = {
     LinkMethod.hyperlink: "政策页链接",
     LinkMethod.backlink: "解读页链接",
@@ -34,22 +40,82 @@ LINK_METHODS = {
     LinkMethod.quoted_title: "引用标题",
     LinkMethod.similarity: "内容相似",
 }
+# The parameters a result page's URL may carry (its state); the filters may hold several values.
+SEARCH_PARAMETERS = ("q", "field", "sort", "from", "to", "size", "page", *FILTERS)
 
 router = APIRouter(include_in_schema=False)
+templates.env.globals["field_names"] = FIELD_NAMES  # the search box of every page offers them
 
 
-def _url(request: Request, page: int = 1, **changes) -> str:
-    """This page's URL with some parameters changed (None removes one), at the given page."""
-    params = dict(request.query_params)
-    params.pop("page", None)
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = str(value)
-    if page > 1:
-        params["page"] = str(page)
-    return "/?" + urlencode(params) if params else "/"
+class SearchLinks:
+    """URLs of this result page with one thing changed: the URL is the whole state, so every
+    control is a plain link or form (no JavaScript needed) and every view can be shared."""
+
+    def __init__(self, params: list[tuple[str, str]]):
+        self.params = [(k, v) for k, v in params if k in SEARCH_PARAMETERS and v != ""]
+
+    @classmethod
+    def of(cls, request: Request) -> "SearchLinks":
+        return cls(request.query_params.multi_items())
+
+    def href(self, params: list[tuple[str, str]], page: int = 1) -> str:
+        params = [(k, v) for k, v in params if k != "page"] + ([("page", str(page))] if page > 1 else [])
+        return "/?" + urlencode(params) if params else "/"
+
+    def chosen(self, name: str) -> list[str]:
+        return [v for k, v in self.params if k == name]
+
+    def page(self, number: int) -> str:
+        return self.href(self.params, number)
+
+    def set(self, name: str, value: str | None) -> str:
+        """With one single-valued parameter set (None: removed), back at page 1."""
+        kept = [(k, v) for k, v in self.params if k != name]
+        return self.href(kept + ([(name, value)] if value not in (None, "") else []))
+
+    def toggle(self, name: str, value: str) -> str:
+        """With this value of a filter added, or removed when it was chosen; back at page 1."""
+        if (name, value) in self.params:
+            return self.href([(k, v) for k, v in self.params if (k, v) != (name, value)])
+        return self.href([*self.params, (name, value)])
+
+    def hidden(self, *leave_out: str) -> list[tuple[str, str]]:
+        """The state as hidden form fields, for a form that sets the parameters left out."""
+        return [(k, v) for k, v in self.params if k not in leave_out and k != "page"]
+
+    def query_string(self) -> str:
+        """The state without the page, as a query string (the CSV export of the same search)."""
+        return urlencode(self.hidden())
+
+    def chips(self) -> list[tuple[str, str, str]]:
+        """(what, value as shown, URL without it) for every filter in force."""
+        shown = []
+        for name, value in self.params:
+            if name in FILTERS or name in ("from", "to") or (name == "field" and value in FIELD_NAMES):
+                label = KIND_NAMES.get(value, value) if name == "kind" else FIELD_NAMES[value] if name == "field" else value
+                shown.append((FILTER_TITLES[name], label, self.href([p for p in self.params if p != (name, value)])))
+        return shown
+
+
+def back_to_results(back: str) -> str | None:
+    """The result page a document was opened from (its query string, carried by the link),
+    rebuilt from the parameters a result page has: never a link anywhere else."""
+    links = SearchLinks(parse_qsl(back[:2000]))
+    if not links.params:
+        return None
+    page = next((int(v) for v in links.chosen("page") if v.isdigit() and int(v) <= MAX_RESULT_WINDOW), 1)
+    return links.page(page)
+
+
+def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: None where numbers are left out."""
+    wanted = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+    numbers: list[int | None] = []
+    for number in wanted:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 def tasks_by_section(units: list[UnitRole]) -> dict[str, dict[str, list[str]]]:
@@ -60,10 +126,17 @@ def tasks_by_section(units: list[UnitRole]) -> dict[str, dict[str, list[str]]]:
     return tasks
 
 
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
     result = services.search(engine, query)
     pages = max(1, -(-result.total // query.size))
+    beyond = result.total > 0 and query.page > pages  # said once, as a 404: that page does not exist
+    links = SearchLinks.of(request)
     return templates.TemplateResponse(
         request,
         "search.html",
@@ -72,15 +145,24 @@ def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
             "result": result,
             "marked": Markup,  # only for zhengce's own escaped-and-marked titles and snippets
             "facet_titles": FACET_TITLES,
+            "facet_shown": FACET_SHOWN,
             "kind_names": KIND_NAMES,
+            "sort_names": SORT_NAMES,
+            "validity_names": VALIDITY_NAMES,
             "pages": pages,
-            "url": lambda **changes: _url(request, **changes),
+            "page_numbers": page_numbers(min(query.page, pages), pages),
+            "beyond": beyond,
+            "links": links,
+            # Each result link carries this page's state, for 返回检索结果 on the document.
+            "back": urlencode({"back": links.page(query.page).removeprefix("/?")}) if links.params else "",
         },
+        status_code=404 if beyond else 200,
     )
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
-def document_page(request: Request, doc_id: str, engine: EngineDep):
+def document_page(request: Request, doc_id: str, engine: EngineDep,
+                  back: Annotated[str, Query(max_length=2000)] = ""):
     document = engine.get(doc_id)
     if document is None:
         raise HTTPException(404, "未找到该文件")
@@ -95,6 +177,7 @@ def document_page(request: Request, doc_id: str, engine: EngineDep):
             "tasks": tasks_by_section(document.units),
             "link_methods": LINK_METHODS,
             "changes": [diff(document, n, n + 1) for n in range(1, len(document.versions) + 1)],
+            "back_to_results": back_to_results(back) if back else None,
         },
     )
 

@@ -1,9 +1,11 @@
+from itertools import islice
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from search_api import services
 from search_api.deps import CacheDep, EngineDep
+from search_api.exports import SEARCH_EXPORT_LIMIT, rows_csv, search_columns
 from search_api.params import SearchQueryDep
 from search_api.schemas import Health, SearchResponse, SuggestionOut
 
@@ -29,6 +31,20 @@ async def search(query: SearchQueryDep, engine: EngineDep, cache: CacheDep) -> R
         body = result.model_dump_json().encode("utf-8")
         cache.put(key, body)
     return Response(body, media_type="application/json")
+
+
+@router.get("/search.csv", summary="A search's results as CSV", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def search_csv(request: Request, query: SearchQueryDep, engine: EngineDep) -> Response:
+    """Every result of the same search and filters (not one page): newest first, or oldest first
+    with `sort=oldest`; when more than 10,000 match, the newest 10,000. UTF-8 with a BOM, for
+    Excel; cells that could start a formula are quoted. `page` and `size` are ignored."""
+    found = list(islice(engine.documents(query), SEARCH_EXPORT_LIMIT))
+    if query.sort == "oldest":
+        found.reverse()
+    site = str(request.base_url).rstrip("/")
+    return Response(rows_csv(search_columns(site), found), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="search.csv"'})
 
 
 @router.get("/suggest", response_model=list[SuggestionOut], summary="As-you-type completion")
