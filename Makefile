@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-es system-packages sample-site bench clean
+.PHONY: run test test-es system-packages test-tools sample-site bench clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "zhengce needs Python 3.11 or newer")'
@@ -17,7 +17,7 @@ $(INSTALLED): pyproject.toml
 run: $(INSTALLED)
 	$(BIN)/zhengce demo
 
-test: $(INSTALLED) system-packages
+test: $(INSTALLED) system-packages test-tools
 	$(BIN)/python -m pytest
 
 # The conformance suite against a real Elasticsearch cluster (8.x or 9.x), e.g.
@@ -25,6 +25,10 @@ test: $(INSTALLED) system-packages
 test-es: $(INSTALLED)
 	@test -n "$$ZHENGCE_ES_URL" || { echo "set ZHENGCE_ES_URL to the cluster (and ZHENGCE_ES_API_KEY or ZHENGCE_ES_USER/ZHENGCE_ES_PASSWORD)"; exit 2; }
 	$(BIN)/python -m pytest tests/test_conformance.py tests/test_elastic_requests.py
+
+# axe-core (npm) for the accessibility checks of the browser tests.
+test-tools:
+	@bash scripts/install-test-tools.sh
 
 # Chromium, a CJK font and nginx for the browser and reverse-proxy tests.
 system-packages:
@@ -42,4 +46,4 @@ sample-site: $(INSTALLED)
 	$(BIN)/python -m sample_site.build
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache node_modules build

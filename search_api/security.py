@@ -5,7 +5,7 @@ no inline script or style and no plugins, so that even crawled text that got pas
 could not run; no page of ours may be framed (clickjacking of staff controls)."""
 from __future__ import annotations
 
-CONTENT_SECURITY_POLICY = "; ".join((
+_POLICY = (
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
@@ -16,7 +16,12 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-))
+)
+CONTENT_SECURITY_POLICY = "; ".join(_POLICY)
+# For /redoc only: ReDoc writes its styles into <style> elements as it renders (styled-components)
+# and cannot run without them. Its page shows our own OpenAPI schema, no crawled text, and scripts
+# stay our own files only.
+CONTENT_SECURITY_POLICY_INLINE_STYLES = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 SECURITY_HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),

@@ -9,6 +9,7 @@ import fastapi_offline
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from search_api.security import CONTENT_SECURITY_POLICY_INLINE_STYLES
 from ui.templating import templates
 
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
@@ -24,4 +25,5 @@ def api_docs(request: Request):
 
 @router.get("/redoc", response_class=HTMLResponse)
 def api_reference(request: Request):
-    return templates.TemplateResponse(request, "redoc.html", {"assets": ASSETS_PATH})
+    return templates.TemplateResponse(request, "redoc.html", {"assets": ASSETS_PATH},
+                                      headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY_INLINE_STYLES})
