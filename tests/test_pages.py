@@ -231,3 +231,19 @@ def test_csv_export_of_the_same_search(client):
     stamped = [r[3] for r in rows[1:] if r[3]]
     assert stamped == sorted(stamped, reverse=True) and date.fromisoformat(stamped[0])
     assert "/api/search.csv?" in client.get("/", params={"q": "通知"}).text
+
+
+def test_the_landing_page_leads_into_the_results(client):
+    html = client.get("/").text
+    for panel in ("latest-policies", "latest-interpretations", "domains", "publishers"):
+        assert f'id="{panel}"' in html
+    policies = re.search(r'id="latest-policies".*?</section>', html, re.S)[0]
+    days = re.findall(r"<time>([\d-]+)</time>", policies)
+    assert days and days == sorted(days, reverse=True)
+    interpretations = re.search(r'id="latest-interpretations".*?</section>', html, re.S)[0]
+    assert 'class="form"' in interpretations
+    domain = unescape(re.search(r'id="domains".*?href="(/\?domain=[^"]+)"', html, re.S)[1])
+    count = int(re.search(r'id="domains".*?<span class="count">(\d+)</span>', html, re.S)[1])
+    assert client.get(domain).status_code == 200
+    assert api(client, domain=dict(parse_qsl(urlsplit(domain).query))["domain"])["total"] == count
+    assert "全部文件" in client.get("/", params={"q": ""}).text  # any parameter: the results

@@ -131,8 +131,28 @@ def favicon() -> FileResponse:
     return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
 
 
+LANDING_LATEST = 6  # documents in each "latest" list of the landing page
+LANDING_EXAMPLES = ("最低生活保障", "怎样申请临时救助", "政务公开", "社保")
+
+
+def landing_page(request: Request, engine) -> HTMLResponse:
+    """What the site holds before anything is asked: the latest policies and interpretations,
+    the domains and the issuing units, each a way into the results."""
+    newest = {kind: engine.search(SearchQuery(kind=kind, sort="newest", size=LANDING_LATEST)).hits
+              for kind in ("policy", "interpretation")}
+    publishers = engine.term_counts("publisher", SearchQuery(), size=FACET_SHOWN * 2)
+    overview = engine.search(SearchQuery(size=1))
+    return templates.TemplateResponse(request, "landing.html", {
+        "total": overview.total, "examples": LANDING_EXAMPLES, "policies": newest["policy"],
+        "interpretations": newest["interpretation"], "domains": overview.facets.get("domain", []),
+        "publishers": publishers,
+    })
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
+    if not request.query_params:
+        return landing_page(request, engine)
     result = services.search(engine, query)
     pages = max(1, -(-result.total // query.size))
     beyond = result.total > 0 and query.page > pages  # said once, as a 404: that page does not exist
