@@ -39,6 +39,27 @@ _UNQUALIFIED_START = re.compile(r"^(各|全|有关|相关|本)")
 _NAMES_A_PLACE = re.compile(r"[区县镇省]|市(?!场)|街道")  # 石化工业园区管委会 is complete as it is
 
 
+# Bodies of the state and the party that need no place in their name to be one body.
+_NATIONAL = re.compile(r"^(国务院|国家|中共中央|中央|全国|最高人民|中国人民银行)|^[\u4e00-\u9fff]{1,8}(部|总署|总局)$")
+
+
+_TRAILING_NOTE = re.compile(r"[（(][^（）()]{1,20}[)）]$")
+
+
+def names_a_unit(name: str, registry: UnitRegistry | None = None) -> bool:
+    """Whether a name on its own names one body — 泉港区民政局, 国务院办公厅, 教育部, a name the
+    registry knows — rather than a kind of body that only the text around it pins down:
+    办公室, 各相关科室, 市局办公室, 各县市(区)民政局. Facets and unit pages list only the first;
+    the task texts keep both as written."""
+    registry = registry or default_registry()
+    if registry.canonical(name) in registry.units or _NATIONAL.search(name):
+        return True
+    core = _TRAILING_NOTE.sub("", name)  # 石狮市委社会工作部(民政局): the body before its note
+    if _UNQUALIFIED_START.match(core) or _LEVEL.match(core) or not _UNIT_NAME.match(core):
+        return False
+    return bool(_NAMES_A_PLACE.search(core))
+
+
 def _split_top_level(text: str) -> list[tuple[str, str]]:
     """Split on separators outside parentheses; return (piece, separator that ended it)."""
     pieces: list[tuple[str, str]] = []

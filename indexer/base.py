@@ -16,11 +16,12 @@ from analyzers.abbreviations import ABBREVIATIONS_PRODUCT, abbreviation_table, l
 from analyzers.model import Document
 from indexer.query import QueryPlan, parse_query
 
-FACETS = ("domain", "unit", "year", "type", "kind")
+# 发布机构 and 责任单位 are counted apart; "unit" (a unit in either role) filters, as do validity.
+FACETS = ("domain", "publisher", "responsible", "year", "type", "kind")
 FACET_SIZE = 50  # values counted per facet
-# Also countable: the issuing unit and "unit|role" (unit lookups), title words ("did you mean").
-COUNTABLE = FACETS + ("publisher", "unit_role", "title_words", "validity")
-FILTERS = FACETS + ("publisher", "validity")
+# Also countable: any unit and "unit|role" (unit lookups), title words ("did you mean").
+COUNTABLE = FACETS + ("unit", "unit_role", "title_words", "validity")
+FILTERS = FACETS + ("unit", "validity")
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # deepest result a page may reach, as in Elasticsearch
 # How results are ordered: by relevance (ties: newest first), or by publication date.
@@ -43,6 +44,7 @@ class SearchQuery:
     type: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
     publisher: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()
     validity: tuple[str, ...] = ()
     date_from: date | None = None  # publication date, inclusive
     date_to: date | None = None

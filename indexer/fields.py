@@ -20,6 +20,7 @@ from analyzers.isolation import die_with_parent
 from analyzers.model import Document
 from analyzers.normalize import normalize
 from analyzers.segment import gram_string, index_words, tokenizer
+from analyzers.units import names_a_unit
 
 # Searched by words, with their weight in ranking.
 WORD_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
@@ -28,8 +29,8 @@ WORD_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
 NEAR_FIELDS = ("title", "body")
 # Searched verbatim (bigrams): everything readable, the title, and the small fields of field queries.
 GRAM_FIELDS = ("text", "title", "number", "units", "domains", "publisher")
-KEYWORD_FIELDS = ("domain", "unit", "type", "kind", "form", "publisher", "unit_role", "doc_number_key", "title_words",
-                  "validity")
+KEYWORD_FIELDS = ("domain", "unit", "responsible", "type", "kind", "form", "publisher", "unit_role", "doc_number_key",
+                  "title_words", "validity")
 # The validity a document is filed under when no text declares it 失效, 废止 or 已修订.
 VALIDITY_DEFAULT = "有效"
 PARALLEL_FROM = 2000  # documents; below this a process pool costs more than it saves
@@ -88,7 +89,9 @@ def prepare(document: Document) -> PreparedDocument:
     title_words = sorted({w for w in tokens.get("title", "").split() if len(w) > 1})
     keywords = {
         "domain": document.domains,
-        "unit": document.unit_names,
+        # Only names of one body (analyzers.units.names_a_unit): 各相关科室 stays in the task text.
+        "unit": [name for name in document.unit_names if names_a_unit(name)],
+        "responsible": list(dict.fromkeys(u.name for u in document.units if names_a_unit(u.name))),
         "type": [document.doc_type] if document.doc_type else [],
         "kind": [document.kind.value],
         "form": [document.interpretation_form] if document.interpretation_form else [],

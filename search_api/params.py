@@ -36,11 +36,12 @@ def _day(text: str, name: str) -> date | None:
 async def search_query(  # async: validation only, no thread-pool hand-off (see deps)
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="words, a phrase or a 文号")] = "",
     domain: Annotated[Values, Query(description="主题分类 / 领域; several: any of them")] = [],  # noqa: B006 — FastAPI copies defaults
-    unit: Annotated[Values, Query(description="发布机构 or 责任单位; aliases such as 区卫计局 work; several: any of them")] = [],  # noqa: B006
+    unit: Annotated[Values, Query(description="发布机构 or 责任单位, either; aliases such as 区卫计局 work; several: any of them")] = [],  # noqa: B006
     year: Annotated[list[Annotated[int, Field(ge=1949, le=2100)]], Query(max_length=20, description="year of publication; several: any of them")] = [],  # noqa: B006
     type: Annotated[Values, Query(description="公文种类: 通知, 意见 …")] = [],  # noqa: A002, B006
     kind: Annotated[list[DocKind], Query(max_length=3, description="policy, interpretation or notice")] = [],  # noqa: B006
     publisher: Annotated[Values, Query(description="发布机构 (the issuing unit only)")] = [],  # noqa: B006
+    responsible: Annotated[Values, Query(description="责任单位 (a unit a task names: 牵头, 配合 or 负责)")] = [],  # noqa: B006
     validity: Annotated[Values, Query(description="效力: 有效, 失效, 废止, 已修订 (有效 where nothing says otherwise)")] = [],  # noqa: B006
     from_text: Annotated[str, Query(alias="from", max_length=40, description="published on or after (YYYY-MM-DD)")] = "",
     to_text: Annotated[str, Query(alias="to", max_length=40, description="published on or before (YYYY-MM-DD)")] = "",
@@ -55,6 +56,7 @@ async def search_query(  # async: validation only, no thread-pool hand-off (see 
     return SearchQuery(
         q=q, domain=tuple(domain), unit=tuple(registry.canonical(u) for u in unit), year=tuple(year), type=tuple(type),
         kind=tuple(k.value for k in kind), publisher=tuple(registry.canonical(p) for p in publisher),
+        responsible=tuple(registry.canonical(r) for r in responsible),
         validity=tuple(validity), date_from=_day(from_text, "from"), date_to=_day(to_text, "to"),
         field=field, sort=sort, page=page, size=size,
     )

@@ -22,7 +22,7 @@ def test_search_lists_the_2016_document_with_highlight_and_facets(client):
     assert "<em>政务公开</em>" in hit["snippet"]
     assert set(hit) >= {"id", "title", "doc_number", "publisher", "published_at", "snippet", "url"}
     assert hit["publisher"] == "泉州市民政局" and hit["published_at"] == "2016-06-30T10:02:00"
-    for name in ("domain", "unit", "year", "type"):
+    for name in ("domain", "publisher", "responsible", "year", "type"):
         assert body["facets"][name] and {"value", "count"} == set(body["facets"][name][0])
     assert body["words"] == ["政务公开"]
 

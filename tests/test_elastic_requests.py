@@ -103,8 +103,8 @@ def test_search_sends_the_shared_query_tree_with_filters_facets_and_sorting(stub
     assert "'text_ng': {'query': '社会 会救 救助'" in flat
     assert sent["query"]["bool"]["filter"] == [{"term": {"domain": {"value": "社会救助", "boost": 1.0}}}]
     assert "must_not" in sent["query"]["bool"]["must"][0]["bool"]
-    assert set(sent["aggs"]) == {"domain", "unit", "year", "type", "kind"}
-    assert sent["aggs"]["unit"] == {"terms": {"field": "unit", "size": 50}}
+    assert set(sent["aggs"]) == {"domain", "publisher", "responsible", "year", "type", "kind"}
+    assert sent["aggs"]["responsible"] == {"terms": {"field": "responsible", "size": 50}}
     assert (sent["from"], sent["size"], sent["_source"]) == (5, 5, ["source"])
     assert sent["sort"][0] == {"_score": "desc"} and "published" in sent["sort"][1]
     assert sent["track_total_hits"] is True

@@ -29,7 +29,7 @@ def test_words_find_documents_with_highlighted_snippets_and_facets(engine):
     assert "<em>政务公开</em>" in hit.snippet
     assert "<em>政务公开</em>" in hit.title_html
     assert " " not in hit.title_html.replace("<em>", "").replace("</em>", "")
-    for name in ("domain", "unit", "year", "type", "kind"):
+    for name in ("domain", "publisher", "responsible", "year", "type", "kind"):
         assert result.facets[name], f"no {name} facet"
     years = {f.value: f.count for f in result.facets["year"]}
     assert years["2016"] >= 1
@@ -53,7 +53,8 @@ def test_word_only_in_a_docx_attachment_finds_its_document(engine):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("domain", "社会救助"), ("unit", "泉港区民政局"), ("year", 2016), ("type", "意见"), ("kind", "interpretation")],
+    [("domain", "社会救助"), ("publisher", "泉港区人民政府办公室"), ("responsible", "泉港区民政局"), ("year", 2016),
+     ("type", "意见"), ("kind", "interpretation")],
 )
 def test_each_facet_filters(engine, field, value):
     result = engine.search(SearchQuery(size=100, **{field: value}))
@@ -62,8 +63,8 @@ def test_each_facet_filters(engine, field, value):
     assert counted[str(value)] == result.total
     for hit in result.hits:
         doc = hit.document
-        actual = {"domain": doc.domains, "unit": doc.unit_names, "year": [doc.year], "type": [doc.doc_type],
-                  "kind": [doc.kind.value]}[field]
+        actual = {"domain": doc.domains, "publisher": [doc.publisher], "responsible": [u.name for u in doc.units],
+                  "year": [doc.year], "type": [doc.doc_type], "kind": [doc.kind.value]}[field]
         assert value in actual
 
 
@@ -131,7 +132,7 @@ def test_facets_counted_on_another_thread_are_the_same(engine, monkeypatch):
     monkeypatch.setattr(indexer.tantivy_engine, "FACET_THREAD_FROM", 0)
     threaded = [engine.search(q) for q in queries]
     for one, other in zip(inline, threaded):
-        assert one.facets == other.facets and one.facets["unit"] and one.total == other.total
+        assert one.facets == other.facets and one.facets["publisher"] and one.total == other.total
         assert [h.document.id for h in one.hits] == [h.document.id for h in other.hits]
 
 

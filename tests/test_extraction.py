@@ -12,7 +12,7 @@ from analyzers.doc_number import doc_number_key, find_doc_numbers
 from analyzers.doc_type import doc_type_from_title
 from analyzers.model import DocKind, UnitRole
 from analyzers.page import analyze_page
-from analyzers.units import extract_units, parse_unit_list
+from analyzers.units import extract_units, names_a_unit, parse_unit_list
 from sites import load_site
 from tests.conftest import CORPUS, SAMPLE_WWW
 
@@ -268,3 +268,16 @@ def test_kind_of_a_page_outside_the_template_columns(title, first_line, kind):
     html = f"<h1 class='article_title'>{title}</h1><div class='TRS_Editor'><p>{first_line}</p><p>正文。</p></div>"
     doc = analyze_page(SITE, SITE.base_url + "other/202001/t20200101_7.htm", html, None, lambda u: None).document
     assert doc.kind is kind
+
+
+@pytest.mark.parametrize("name", ["泉港区民政局", "国务院办公厅", "教育部", "福建省民政厅", "涂岭镇人民政府", "区卫计局",
+                                  "国家发展改革委", "全国人大常委会", "国管局", "石狮市委社会工作部(民政局)",
+                                  "泉港石化工业园区管理委员会"])
+def test_a_name_of_one_body_is_a_unit(name):
+    assert names_a_unit(name)
+
+
+@pytest.mark.parametrize("name", ["办公室", "各相关科室", "市局相关科室", "市局办公室", "各县市(区)民政局", "各设区市民政局",
+                                  "各有关省级人民政府", "有关部门", "本单位", "市场监督管理局", "相关单位"])
+def test_a_kind_of_body_the_text_pins_down_is_no_unit_on_its_own(name):
+    assert not names_a_unit(name)

@@ -180,7 +180,7 @@ def test_result_page_controls_are_plain_links_and_forms(client):
 
 def test_long_facets_show_more_behind_details(client):
     html = client.get("/", params={"q": ""}).text
-    unit = re.search(r'<section class="facet" data-facet="unit">.*?</section>', html, re.S)[0]
+    unit = re.search(r'<section class="facet" data-facet="responsible">.*?</section>', html, re.S)[0]
     shown = re.split(r"<details", unit)[0]
     assert shown.count("<li") == 8 and '<details class="more">' in unit and "更多（" in unit and "收起" in unit
 

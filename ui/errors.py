@@ -25,7 +25,7 @@ EXPLANATIONS = {
 PARAMETER_NAMES = {
     "q": "检索词", "page": "页码", "size": "每页条数", "year": "年份", "domain": "主题分类", "unit": "单位",
     "type": "公文种类", "kind": "类别", "from": "发布日期（从）", "to": "发布日期（至）", "sort": "排序",
-    "field": "检索范围", "validity": "效力", "publisher": "发文机关", "as_of": "统计截至", "doc_id": "文件编号",
+    "field": "检索范围", "validity": "效力", "publisher": "发布机构", "responsible": "责任单位", "as_of": "统计截至", "doc_id": "文件编号",
     "name": "单位名称",
 }
 PROBLEMS = {

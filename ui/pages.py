@@ -25,8 +25,9 @@ from ui.templating import HERE, templates
 
 STATIC_DIR = HERE / "static"
 
-FACET_TITLES = {"domain": "主题分类", "unit": "发布机构 / 责任单位", "year": "年份", "type": "公文种类", "kind": "类别"}
-FILTER_TITLES = {**FACET_TITLES, "publisher": "发文机关", "validity": "效力", "from": "发布日期从", "to": "发布日期至",
+FACET_TITLES = {"domain": "主题分类", "publisher": "发布机构", "responsible": "责任单位", "year": "年份", "type": "公文种类",
+                "kind": "类别"}
+FILTER_TITLES = {**FACET_TITLES, "unit": "单位", "validity": "效力", "from": "发布日期从", "to": "发布日期至",
                  "field": "检索范围"}
 KIND_NAMES = {kind.value: label for kind, label in KIND_LABELS.items()}
 SORT_NAMES = {"relevance": "相关度", "newest": "发布日期（新→旧）", "oldest": "发布日期（旧→新）"}

@@ -18,7 +18,8 @@ async def search(query: SearchQueryDep, engine: EngineDep, cache: CacheDep) -> R
     # instead of handing it to the thread pool measured ~25% more searches/s (2 workers, 2 cores).
     # Long scans (reports, unit pages) stay plain functions, in the thread pool.
     """Full-text search over titles, 文号, bodies and attachment text, with facet counts for
-    domain, unit, year, type (公文种类) and kind. Any 2+ character text that appears verbatim in
+    domain, publisher (发布机构), responsible (责任单位), year, type (公文种类) and kind; a facet
+    with values chosen is counted as if none were, so its other values can be added (OR). Any 2+ character text that appears verbatim in
     a document finds it. Syntax: `"phrase"`, `-exclude`, `a OR b`, `标题:` `文号:` `单位:`
     `领域:`, `发布:2016-01-01..2016-12-31`; malformed syntax is read as plain words (see
     `notes`). Snippets and titles are HTML-escaped; query matches are wrapped in `<em>`.
