@@ -20,10 +20,15 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs(request: Request):
-    return templates.TemplateResponse(request, "apidocs.html", {"assets": ASSETS_PATH})
+    return templates.TemplateResponse(request, "apidocs.html", {
+        "assets": ASSETS_PATH, "title": "API 文档", "stylesheet": "swagger-ui.css", "root": "swagger-ui",
+        "bundle": "swagger-ui-bundle.js", "starter": "apidocs.js",
+    })
 
 
 @router.get("/redoc", response_class=HTMLResponse)
 def api_reference(request: Request):
-    return templates.TemplateResponse(request, "redoc.html", {"assets": ASSETS_PATH},
-                                      headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY_INLINE_STYLES})
+    return templates.TemplateResponse(request, "apidocs.html", {
+        "assets": ASSETS_PATH, "title": "API 参考", "stylesheet": "", "root": "redoc",
+        "bundle": "redoc.standalone.js", "starter": "redoc.js",
+    }, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY_INLINE_STYLES})
