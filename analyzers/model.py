@@ -65,6 +65,17 @@ class Attachment(BaseModel):
     error: str = Field("", description="why no text could be extracted, empty when it was")
 
 
+class Figure(BaseModel):
+    """An image of the body (a 图解's infographic), kept in the raw store like an attachment and
+    served from zhengce's own server, never hot-linked."""
+
+    url: str = Field(description="where the page took it from")
+    alt: str = ""
+    caption: str = Field("", description="its figcaption or title, when the page gives one")
+    media_type: str = Field("", description="image/png, image/jpeg, image/gif or image/webp; empty when not stored")
+    sha256: str = Field("", description="of the stored bytes; empty when the image was not fetched or is not served")
+
+
 class LinkMethod(str, Enum):
     hyperlink = "hyperlink"  # the policy's 相关解读 block links to the interpretation
     backlink = "backlink"  # the interpretation's 相关文件 block links to the policy
@@ -125,6 +136,7 @@ class Document(BaseModel):
     abbreviations: list[Abbreviation] = Field(default_factory=list, description="short names the document defines (以下简称…)")
     body: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
+    images: list[Figure] = Field(default_factory=list, description="images of the body, in order")
     interpretations: list[InterpretationLink] = Field(
         default_factory=list, description="for a policy: its interpretation materials"
     )

@@ -12,20 +12,21 @@ from bs4 import BeautifulSoup, Tag
 
 from analyzers.abbreviations import defined_abbreviations
 from analyzers.attachments import ExtractedText
+from analyzers.images import ServableImage
 from analyzers.dates import find_date, find_datetime
 from analyzers.doc_number import find_doc_numbers
 from analyzers.doc_type import doc_type_from_title
 from analyzers.domains import document_domains
 from analyzers.limits import AnalysisLimits
 from analyzers.html_text import element_text, inline_text, label_key, parse_html
-from analyzers.model import INTERPRETATION_FORMS, Attachment, DocKind, Document, InterpretationLink, document_id
+from analyzers.model import INTERPRETATION_FORMS, Attachment, DocKind, Document, Figure, InterpretationLink, document_id
 from analyzers.readable import main_content
 from analyzers.signature import signature
 from analyzers.unit_registry import default_registry
 from analyzers.urls import safe_url, same_host
 from analyzers.units import extract_units
 from analyzers.validity import own_validity, repeals_and_revisions
-from sites import PageRules, Site
+from sites import IMAGES_PER_PAGE, PageRules, Site
 
 _FORM_IN_TITLE = re.compile(
     r"^[【\[]?(" + "|".join(INTERPRETATION_FORMS) + r"|一图读懂|视频|访谈)[】\]：:]?"
@@ -38,6 +39,8 @@ _INTERVIEW = re.compile(r"(主持人|嘉宾)[:：]")
 
 _MEDIA_SOURCE = re.compile(r"(日报|晚报|早报|商报|报社|电视台|广播电视台|新华社|融媒体|新闻中心|(?<!政府)网)$")
 
+# Tells whether an image (by URL) is stored and may be served; None when not.
+ImageReader = Callable[[str], ServableImage | None]
 # Reads an attachment's stored text by URL; None when it was never fetched.
 AttachmentReader = Callable[[str], ExtractedText | None]
 
@@ -120,6 +123,22 @@ def _links(base_url: str, anchors: list[Tag], keep_unsafe: bool = False) -> list
     return links
 
 
+def _figures(base_url: str, body: Tag, read_image: ImageReader | None) -> list[Figure]:
+    """The body's images with their alt text and caption, once per URL, at most IMAGES_PER_PAGE."""
+    figures, seen = [], set()
+    for img in body.find_all("img", src=True):
+        url = safe_url(img["src"], base_url)
+        if url is None or url in seen or len(figures) >= IMAGES_PER_PAGE:
+            continue
+        seen.add(url)
+        holder = img.find_parent("figure")
+        caption = inline_text(holder.find("figcaption")) if holder and holder.find("figcaption") else ""
+        stored = read_image(url) if read_image else None
+        figures.append(Figure(url=url, alt=(img.get("alt") or "").strip(), caption=caption or (img.get("title") or "").strip(),
+                              media_type=stored.media_type if stored else "", sha256=stored.sha256 if stored else ""))
+    return figures
+
+
 def _form_of(label: str) -> str:
     if label in _TITLE_WORDS:
         return _TITLE_WORDS[label]
@@ -192,6 +211,7 @@ def analyze_page(
     listing: dict[str, str] | None = None,
     referer: str = "",
     limits: AnalysisLimits = AnalysisLimits(),
+    read_image: ImageReader | None = None,
 ) -> PageResult:
     """`listing`: fields a JSON list API gave for this page; `referer`: the page that linked to it.
     `html` should be at most `limits.page_chars` long: the caller cuts, and records the cut."""
@@ -281,6 +301,7 @@ def analyze_page(
         abbreviations=defined_abbreviations(body),
         body=body,
         attachments=attachments,
+        images=_figures(url, body_element, read_image),
         interpretations=interpretations,
         interprets=interprets,
         content_hash=hashlib.sha1(f"{title}\n{body}".encode("utf-8")).hexdigest(),

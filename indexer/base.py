@@ -180,7 +180,7 @@ class SearchEngine(ABC):
 
     @abstractmethod
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
-                    derived: dict[str, bytes] | None = None) -> IndexReport:
+                    derived: Mapping[str, bytes] | None = None) -> IndexReport:
         """Build a fresh index of exactly these documents and switch searches to it at once.
         count_hint: roughly how many there are, to decide whether to prepare them in parallel.
         derived: products computed from these documents (the timeliness facts …), stored with

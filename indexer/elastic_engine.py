@@ -9,6 +9,8 @@ Supported clusters: Elasticsearch 8.x and 9.x (client 8.x, whose compatibility h
 accepts)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import base64
 import json
 import time
@@ -145,7 +147,7 @@ class ElasticsearchEngine(SearchEngine):
 
     # ---- building ----
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
-                    derived: dict[str, bytes] | None = None) -> IndexReport:
+                    derived: Mapping[str, bytes] | None = None) -> IndexReport:
         index = f"{self.alias}-{time.time_ns()}"
         body = mapping(self.shards, 0)
         body["settings"]["refresh_interval"] = "-1"  # one refresh at the end is cheaper

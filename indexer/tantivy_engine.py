@@ -8,6 +8,8 @@ an atomic rename, so a running server never sees a half-built index and picks up
 at its next search."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import os
 import shutil
 import threading
@@ -99,7 +101,7 @@ class TantivyEngine(SearchEngine):
 
     # ---- building ----
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
-                    derived: dict[str, bytes] | None = None) -> IndexReport:
+                    derived: Mapping[str, bytes] | None = None) -> IndexReport:
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"tantivy-{time.time_ns()}"
         (self.root / name).mkdir()

@@ -157,6 +157,12 @@ class Site:
         return bool(self.attachment_url.search(urlparse(url).path))
 
 
+# Images of a detail page's body (a 图解's infographic) are fetched like attachments: raster
+# files only, this many per page at most, each at most this large.
+IMAGE_PATH = re.compile(r"\.(?:png|jpe?g|gif|webp)$", re.IGNORECASE)
+IMAGES_PER_PAGE = 20
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
 LINK_RULES = ("detail", "list", "attachment")
 
 

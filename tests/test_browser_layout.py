@@ -21,6 +21,7 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1366, "height": 900}}
 INTERPRETATION = "《泉州市民政系统2016年政务公开工作要点》解读"
+INFOGRAPHIC = "图解：泉州市民政系统2016年政务公开工作要点"
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +101,18 @@ def test_the_reading_page_shows_its_interpretations_on_the_first_screen(sized, a
     else:
         assert panel.bounding_box()["x"] > page.locator(".body").bounding_box()["x"]  # beside it
     shot(page, f"document-{size}")
+
+
+def test_an_infographic_shows_its_image_from_this_server(sized, api_url):
+    size, page = sized
+    page.goto(api_url + document_url(page, api_url, INFOGRAPHIC))
+    image = page.locator(".body figure.image img")
+    expect(image).to_be_visible()
+    assert image.get_attribute("src").startswith("/api/documents/")
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle()) == 320
+    assert image.bounding_box()["width"] <= page.viewport_size["width"]
+    expect(page.locator("#interprets a")).to_have_text(MINZHENG_2016)  # the policy it explains
+    shot(page, f"infographic-{size}")
 
 
 @pytest.mark.parametrize("path", ["/", "/units", "/units/泉港区民政局", "/reports/timeliness", "/no/such/page", "/signin"])
@@ -190,7 +203,7 @@ def test_axe_finds_nothing_serious_on_any_page_type(browser, api_url, size):
     # axe is injected as a script of the page: the test context alone lets it past our CSP.
     context = browser.new_context(locale="zh-CN", viewport=SIZES[size], bypass_csp=True)
     page = context.new_page()
-    paths = [*AXE_PAGES, document_url(page, api_url, MINZHENG_2016), document_url(page, api_url, INTERPRETATION)]
+    paths = [*AXE_PAGES, *(document_url(page, api_url, title) for title in (MINZHENG_2016, INTERPRETATION, INFOGRAPHIC))]
     found = {}
     for path in paths:
         page.goto(api_url + path)

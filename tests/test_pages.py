@@ -247,3 +247,34 @@ def test_the_landing_page_leads_into_the_results(client):
     assert client.get(domain).status_code == 200
     assert api(client, domain=dict(parse_qsl(urlsplit(domain).query))["domain"])["total"] == count
     assert "全部文件" in client.get("/", params={"q": ""}).text  # any parameter: the results
+
+
+def test_an_infographic_is_stored_served_from_here_and_shown(client):
+    from pathlib import Path
+    original = (Path(__file__).parent.parent / "sample_site" / "www" / "zwgk" / "zcjd" / "201607" / "tujie-2016-gongkai.png").read_bytes()
+    html = client.get("/", params={"q": "图解：泉州市民政系统2016年政务公开工作要点"}).text
+    doc_id = re.search(r'href="/documents/([0-9a-f]{16})[^"]*">(?:<em>)?图解', html)[1]
+    document = client.get(f"/api/documents/{doc_id}").json()
+    stored = [i for i in document["images"] if i["sha256"]]
+    assert len(stored) == 1 and stored[0]["media_type"] == "image/png"
+    assert stored[0]["alt"] == "图解：泉州市民政系统2016年政务公开工作要点"
+    assert all("ewm.png" not in i["url"] for i in document["images"])  # the footer's QR code is no part of the body
+    number = document["images"].index(stored[0])
+    image = client.get(f"/api/documents/{doc_id}/images/{number}")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png" and image.content == original
+    page = client.get(f"/documents/{doc_id}").text
+    assert f'<img src="/api/documents/{doc_id}/images/{number}" alt="图解：泉州市民政系统2016年政务公开工作要点"' in page
+    assert client.get(f"/api/documents/{doc_id}/images/{number + 1}").status_code == 404
+
+
+@pytest.mark.parametrize("body, served", [
+    (b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png"), (b"\xff\xd8\xff\xe0" + b"0" * 100, "image/jpeg"),
+    (b"GIF89a" + b"0" * 10, "image/gif"), (b"RIFF\0\0\0\0WEBPVP8 ", "image/webp"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', None),
+    (b"<html><script>alert(1)</script></html>", None), (b"", None),
+    (b"\x89PNG\r\n\x1a\n" + b"0" * (5 * 1024 * 1024), None),
+])
+def test_only_raster_images_of_a_limited_size_are_served(body, served):
+    from analyzers.images import servable
+    found = servable(body)
+    assert (found.media_type if found else None) == served

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
 from analyzers.attachments import ExtractedText
 from analyzers.decode import decode_html
+from analyzers.images import ServableImage, image_product, servable
 from analyzers.dedup import merge_duplicates
 from analyzers.isolation import IsolatedExtractor
 from analyzers.limits import AnalysisLimits
@@ -52,6 +55,42 @@ class _AttachmentTexts:
         return self.cache[url]
 
 
+class _StoredImages:
+    """Which images the raw store holds that may be served (analyzers.images), once per URL; and
+    their bytes, read again only when the index build stores them."""
+
+    def __init__(self, store: RawStore):
+        self.store = store
+        self.cache: dict[str, ServableImage | None] = {}
+
+    def __call__(self, url: str) -> ServableImage | None:
+        if url not in self.cache:
+            raw = self.store.latest(url)
+            self.cache[url] = servable(raw.body) if raw is not None and raw.status == 200 else None
+        return self.cache[url]
+
+
+class _ImageBytes(Mapping[str, bytes]):
+    """The stored images of these documents as derived products, read from the raw store one at
+    a time while the engine writes them (a province's images need not fit in memory at once)."""
+
+    def __init__(self, store: RawStore, documents: list[Document]):
+        self.store = store
+        self.urls = {image_product(f.sha256): f.url for d in documents for f in d.images if f.sha256}
+
+    def __getitem__(self, name: str) -> bytes:
+        raw = self.store.latest(self.urls[name])
+        if raw is None:
+            raise KeyError(name)
+        return raw.body
+
+    def __iter__(self):
+        return iter(self.urls)
+
+    def __len__(self) -> int:
+        return len(self.urls)
+
+
 class _Sites:
     """Site templates by name, loaded once; a missing or broken one is remembered as its error."""
 
@@ -92,6 +131,7 @@ def _listings(store: RawStore, sites: _Sites) -> dict[str, dict[str, str]]:
 class _PageAnalyzer:
     def __init__(self, store: RawStore, listings: dict[str, dict[str, str]], extractor: IsolatedExtractor):
         self.attachments = _AttachmentTexts(store, extractor)
+        self.images = _StoredImages(store)
         self.listings = listings
         self.limits = extractor.limits
 
@@ -103,7 +143,7 @@ class _PageAnalyzer:
                 html = html[: self.limits.page_chars]
             listing = self.listings.get(raw.url) or self.listings.get(raw.final_url)
             result = analyze_page(site, raw.final_url, html, raw.fetched_at, self.attachments, listing, raw.referer,
-                                  self.limits)
+                                  self.limits, self.images)
         except Exception as exc:  # noqa: BLE001 — any parser failure is one page's problem
             return PageResult(None, [f"解析失败：{type(exc).__name__}: {exc}"])
         if cut and result.document is not None:
@@ -201,10 +241,10 @@ def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...
     if len(report.documents) < keep_at_least:
         raise IndexWouldShrink(f"the raw store gives {len(report.documents)} documents, fewer than the"
                                f" {keep_at_least} this rebuild must keep")
-    derived = {
+    derived = ChainMap({
         FACTS_PRODUCT: dump_facts(timeliness_facts(store, report.documents, _Sites(site_folders))),
         **search_products(report.documents),
-    }
+    }, _ImageBytes(store, report.documents))
     indexed = engine.replace_all(report.documents, count_hint=len(report.documents), derived=derived)
     report.index_failures = indexed.failed
     return report

@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 
 from crawler.middlewares import Refused
 from crawler.raw_store import RawStore, looks_like_html
-from sites import ListApi, Site
+from sites import IMAGE_MAX_BYTES, IMAGE_PATH, IMAGES_PER_PAGE, ListApi, Site
 
 LIST_PAGE = "zhengce_list"  # request meta: a list page, revisited on the site's list schedule
 
@@ -52,6 +52,8 @@ class PortalSpider(Spider):
             if not looks_like_html(response.body):
                 return  # an attachment: already stored, nothing to follow
             response = HtmlResponse(response.url, body=response.body, request=response.request)
+        if self.site.is_detail(response.url):
+            yield from self._images(response)
         on_list_page = self.site.is_list(response.url)
         for link in self.links.extract_links(response):
             url = link.url
@@ -67,6 +69,19 @@ class PortalSpider(Spider):
                 # A list page is paged whether a column covers it or not (its index_1.htm,
                 # ?page=2 … sit beside it); other list pages are followed within the columns.
                 yield Request(url, callback=self.parse, errback=self.failed, meta={LIST_PAGE: True})
+
+    def _images(self, response: HtmlResponse):
+        """The body's raster images (a 图解's infographic), fetched like attachments and kept in
+        the raw store; each at most IMAGE_MAX_BYTES (Scrapy drops a larger one unread)."""
+        scope = f"{self.site.page.body} img::attr(src)" if self.site.page.body else "img::attr(src)"
+        wanted = []
+        for src in response.css(scope).getall():
+            url = response.urljoin(src.strip())
+            if urlparse(url).netloc == self.site.host and IMAGE_PATH.search(urlparse(url).path) and url not in wanted:
+                wanted.append(url)
+        for url in wanted[:IMAGES_PER_PAGE]:
+            yield Request(url, callback=self.parse, errback=self.failed, priority=1,
+                          meta={"download_maxsize": IMAGE_MAX_BYTES})
 
     def parse_api(self, response: Response, api: ListApi, page: int):
         records = api.records(json.loads(response.body))

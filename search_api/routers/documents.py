@@ -1,5 +1,6 @@
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 
+from analyzers.images import image_product
 from analyzers.model import Document
 from search_api.deps import EngineDep
 from search_api.schemas import DocumentOut
@@ -47,3 +48,21 @@ def get_diff(
         return diff(document, from_version, to_version)
     except KeyError as exc:
         raise HTTPException(404, f"document {doc_id} has versions 1 to {newest}, not {exc.args[0]}") from exc
+
+
+@router.get("/{doc_id}/images/{number}", summary="An image of a document's body, from this server",
+            response_class=Response, responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}, 404: {}})
+def get_image(engine: EngineDep, doc_id: str = DocId,
+              number: int = Path(ge=0, le=99, description="its place among the document's `images`")) -> Response:
+    """The stored bytes of the document's image, as crawled: PNG, JPEG, GIF or WebP only,
+    recognized by their first bytes (never SVG); 404 for one that was not fetched or may not be
+    served. The page it belongs to shows it from here, never from the site it came from."""
+    document = _document(engine, doc_id)
+    if number >= len(document.images) or not document.images[number].sha256:
+        raise HTTPException(404, f"document {doc_id} has no stored image {number}")
+    figure = document.images[number]
+    payload = engine.derived(image_product(figure.sha256))
+    if payload is None:
+        raise HTTPException(404, f"the image {number} of document {doc_id} is not in this index build")
+    return Response(payload, media_type=figure.media_type,
+                    headers={"Cache-Control": "public, max-age=86400", "Content-Disposition": "inline"})
