@@ -9,9 +9,15 @@ import io
 import re
 from datetime import date
 from html import unescape
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from analyzers.images import image_product, servable
+from analyzers.model import DocKind, Document, Figure
+from crawler.raw_store import RawStore
+from zhengce.pipeline import _ImageBytes
 
 MINZHENG_2016 = "泉州市民政局关于印发2016年政务公开工作要点的通知"
 
@@ -250,7 +256,6 @@ def test_the_landing_page_leads_into_the_results(client):
 
 
 def test_an_infographic_is_stored_served_from_here_and_shown(client):
-    from pathlib import Path
     original = (Path(__file__).parent.parent / "sample_site" / "www" / "zwgk" / "zcjd" / "201607" / "tujie-2016-gongkai.png").read_bytes()
     html = client.get("/", params={"q": "图解：泉州市民政系统2016年政务公开工作要点"}).text
     doc_id = re.search(r'href="/documents/([0-9a-f]{16})[^"]*">(?:<em>)?图解', html)[1]
@@ -275,6 +280,19 @@ def test_an_infographic_is_stored_served_from_here_and_shown(client):
     (b"\x89PNG\r\n\x1a\n" + b"0" * (5 * 1024 * 1024), None),
 ])
 def test_only_raster_images_of_a_limited_size_are_served(body, served):
-    from analyzers.images import servable
     found = servable(body)
     assert (found.media_type if found else None) == served
+
+
+def test_an_image_changed_under_a_running_build_is_not_stored_under_the_old_name(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n" + b"1" * 64
+    store = RawStore(tmp_path / "raw.sqlite3")
+    url = "http://site.example/a.png"
+    old = servable(png)
+    doc = Document(id="0" * 16, url="http://site.example/1.htm", site="t", kind=DocKind.interpretation, title="图解",
+                   images=[Figure(url=url, media_type=old.media_type, sha256=old.sha256)])
+    store.put("t", url, url, 200, {"content-type": ["image/png"]}, png)
+    products = _ImageBytes(store, [doc])
+    assert dict(products.items()) == {image_product(old.sha256): png}
+    store.put("t", url, url, 200, {"content-type": ["image/png"]}, png + b"2")
+    assert dict(products.items()) == {image_product(old.sha256): b""}

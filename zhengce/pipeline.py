@@ -79,10 +79,12 @@ class _ImageBytes(Mapping[str, bytes]):
         self.urls = {image_product(f.sha256): f.url for d in documents for f in d.images if f.sha256}
 
     def __getitem__(self, name: str) -> bytes:
+        # A crawl running beside this build may have stored a newer image under the URL: then
+        # nothing is stored for the old one (its page answers 404 for it until the next build),
+        # rather than other bytes under its name, or a failed build.
         raw = self.store.latest(self.urls[name])
-        if raw is None:
-            raise KeyError(name)
-        return raw.body
+        found = servable(raw.body) if raw is not None and raw.status == 200 else None
+        return raw.body if found is not None and image_product(found.sha256) == name else b""
 
     def __iter__(self):
         return iter(self.urls)

@@ -62,7 +62,7 @@ def get_image(engine: EngineDep, doc_id: str = DocId,
         raise HTTPException(404, f"document {doc_id} has no stored image {number}")
     figure = document.images[number]
     payload = engine.derived(image_product(figure.sha256))
-    if payload is None:
+    if not payload:
         raise HTTPException(404, f"the image {number} of document {doc_id} is not in this index build")
     return Response(payload, media_type=figure.media_type,
                     headers={"Cache-Control": "public, max-age=86400", "Content-Disposition": "inline"})
