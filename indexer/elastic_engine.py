@@ -9,11 +9,10 @@ Supported clusters: Elasticsearch 8.x and 9.x (client 8.x, whose compatibility h
 accepts)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import base64
 import json
 import time
+from collections.abc import Mapping
 from typing import Iterable, Iterator
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError

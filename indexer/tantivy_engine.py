@@ -8,12 +8,11 @@ an atomic rename, so a running server never sees a half-built index and picks up
 at its next search."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import os
 import shutil
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from functools import cache

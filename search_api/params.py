@@ -17,20 +17,41 @@ from indexer.query import EARLIEST_DATE, LATEST_DATE, MAX_QUERY_CHARS
 Values = Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Query(max_length=20)]
 
 
-def _day(text: str, name: str) -> date | None:
-    """A date given as YYYY-MM-DD; empty (a form's empty field) means no limit. A bad one is a
-    validation error like FastAPI's own, so that pages can say it in Chinese (ui.errors)."""
+class DayProblem(ValueError):
+    """A date field that cannot be used: `kind` is date_parsing (not YYYY-MM-DD) or date_range
+    (outside the years the engines store)."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+def form_day(text: str) -> date | None:
+    """A date field as a form sends it: YYYY-MM-DD, or empty (no limit); DayProblem otherwise.
+    The search parameters and the report page both read their dates through here."""
     if not text.strip():
         return None
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        problem = {"type": "date_parsing", "msg": "not a date: write it as 2024-02-09"}
-    else:
-        if EARLIEST_DATE <= day <= LATEST_DATE:
-            return day
-        problem = {"type": "date_range", "msg": f"must lie between {EARLIEST_DATE} and {LATEST_DATE}"}
-    raise RequestValidationError([{**problem, "loc": ("query", name), "input": text[:40]}])
+        raise DayProblem("date_parsing") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise DayProblem("date_range")
+    return day
+
+
+_DAY_MESSAGES = {"date_parsing": "not a date: write it as 2024-02-09",
+                 "date_range": f"must lie between {EARLIEST_DATE} and {LATEST_DATE}"}
+
+
+def _day(text: str, name: str) -> date | None:
+    """A bad date is a validation error like FastAPI's own, so that pages can say it in Chinese
+    (ui.errors)."""
+    try:
+        return form_day(text)
+    except DayProblem as problem:
+        raise RequestValidationError([{"type": problem.kind, "msg": _DAY_MESSAGES[problem.kind],
+                                       "loc": ("query", name), "input": text[:40]}]) from None
 
 
 async def search_query(  # async: validation only, no thread-pool hand-off (see deps)

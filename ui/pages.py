@@ -18,7 +18,7 @@ from search_api.auth import OptionalStaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
 from search_api.exports import DUE_LABELS
 from indexer.query import EARLIEST_DATE, LATEST_DATE
-from search_api.params import SearchQueryDep
+from search_api.params import DayProblem, SearchQueryDep, form_day
 from search_api.services import ReportSelection, timeliness_report, unit_detail, units_overview
 from search_api.versions import diff
 from ui.templating import HERE, templates
@@ -141,12 +141,11 @@ def landing_page(request: Request, engine) -> HTMLResponse:
     the domains and the issuing units, each a way into the results."""
     newest = {kind: engine.search(SearchQuery(kind=kind, sort="newest", size=LANDING_LATEST)).hits
               for kind in ("policy", "interpretation")}
-    publishers = engine.term_counts("publisher", SearchQuery(), size=FACET_SHOWN * 2)
-    overview = engine.search(SearchQuery(size=1))
+    overview = engine.search(SearchQuery(size=1))  # its facets count the domains and the publishers
     return templates.TemplateResponse(request, "landing.html", {
         "total": overview.total, "examples": LANDING_EXAMPLES, "policies": newest["policy"],
         "interpretations": newest["interpretation"], "domains": overview.facets.get("domain", []),
-        "publishers": publishers,
+        "publishers": overview.facets.get("publisher", [])[:FACET_SHOWN * 2],
     })
 
 
@@ -204,17 +203,14 @@ def document_page(request: Request, doc_id: str, engine: EngineDep,
 
 
 def _form_date(value: str, label: str, problems: list[str]) -> date | None:
-    if not value.strip():
-        return None
     try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
-        problems.append(f"{label}“{value}”不是有效日期，应写作 2024-02-09 这样的格式：已忽略")
+        return form_day(value)
+    except DayProblem as problem:
+        if problem.kind == "date_parsing":
+            problems.append(f"{label}“{value}”不是有效日期，应写作 2024-02-09 这样的格式：已忽略")
+        else:
+            problems.append(f"{label}应在 {EARLIEST_DATE.year} 年至 {LATEST_DATE.year} 年之间：已忽略")
         return None
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        problems.append(f"{label}应在 {EARLIEST_DATE.year} 年至 {LATEST_DATE.year} 年之间：已忽略")
-        return None
-    return day
 
 
 @router.get("/reports/timeliness", response_class=HTMLResponse)
