@@ -28,9 +28,20 @@ def die_with_parent(parent_pid: int | None = None) -> None:
         os._exit(1)  # the parent died before the request took effect
 
 
+def _address_space() -> int:
+    """This process's virtual memory size in bytes (0 where /proc does not say)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _serve(connection: Connection, limits: AnalysisLimits, parent_pid: int) -> None:
     die_with_parent(parent_pid)
-    memory = limits.attachment_memory_bytes
+    # The limit is on what the worker adds: a forked worker starts with its parent's address
+    # space (index readers, thread arenas), which in a long-lived server can itself exceed it.
+    memory = _address_space() + limits.attachment_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     while True:
         try:
