@@ -293,6 +293,7 @@ def analyze_page(
         written_date=written_date or signed_on,
         published_at=published_at,
         domains=document_domains(fields.get("domains", ""), title, body),
+        domains_as_written=fields.get("domains", ""),
         doc_type=fields.get("doc_type", "") or (doc_type_from_title(title) if kind is not DocKind.interpretation else ""),
         source=fields.get("source", ""),
         column=column.name if column else fields.get("column_name", ""),

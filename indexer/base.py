@@ -13,12 +13,15 @@ from datetime import date
 from typing import Callable, Iterable, Iterator
 
 from analyzers.abbreviations import ABBREVIATIONS_PRODUCT, abbreviation_table, learned_expansions
+from analyzers.domains import default_taxonomy
 from analyzers.model import Document
 from indexer.query import QueryPlan, parse_query
 
 # 发布机构 and 责任单位 are counted apart; "unit" (a unit in either role) filters, as do validity.
 FACETS = ("domain", "publisher", "responsible", "year", "type", "kind")
-FACET_SIZE = 50  # values counted per facet
+# Values counted per facet: 50, but the whole tree of 主题分类 (22 top categories and 121
+# subcategories), so that a top category's subcategories are all in view when it is chosen.
+FACET_SIZES = {name: 150 if name == "domain" else 50 for name in FACETS}
 # Also countable: any unit and "unit|role" (unit lookups), title words ("did you mean").
 COUNTABLE = FACETS + ("unit", "unit_role", "title_words", "validity")
 FILTERS = FACETS + ("unit", "validity")
@@ -59,6 +62,8 @@ class SearchQuery:
             value = getattr(self, name)
             values = () if value is None or value == "" else (value,) if isinstance(value, (str, int)) else value
             object.__setattr__(self, name, tuple(dict.fromkeys(v for v in values if v not in (None, ""))))
+        # A domain as people write it (教育, 科技、教育\\教育) is the one it is indexed under.
+        object.__setattr__(self, "domain", tuple(dict.fromkeys(map(default_taxonomy().canonical, self.domain))))
         if self.sort not in SORTS:
             raise ValueError(f"sort must be one of {SORTS}")
         if self.field not in SEARCH_FIELDS:

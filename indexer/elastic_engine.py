@@ -20,7 +20,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACET_SIZE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
+    COUNTABLE, FACET_SIZES, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
     SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
@@ -227,8 +227,8 @@ class ElasticsearchEngine(SearchEngine):
         return self._document(found.body)
 
     @staticmethod
-    def _aggregations(fields: tuple[str, ...], size: int) -> dict:
-        return {name: {"terms": {"field": name, "size": size}} for name in fields}
+    def _aggregations(sizes: Mapping[str, int]) -> dict:
+        return {name: {"terms": {"field": name, "size": size}} for name, size in sizes.items()}
 
     @staticmethod
     def _buckets(found: dict | None, name: str) -> list[FacetCount]:
@@ -239,7 +239,7 @@ class ElasticsearchEngine(SearchEngine):
         if field not in COUNTABLE:
             raise ValueError(f"{field!r} is not countable; use one of {COUNTABLE}")
         dsl = render(search_node(self.plan(query.q, query.field), query))
-        found = self._search(query=dsl, size=0, aggs=self._aggregations((field,), size))
+        found = self._search(query=dsl, size=0, aggs=self._aggregations({field: size}))
         return self._buckets(found, field)
 
     def total(self, query: SearchQuery) -> int:
@@ -270,7 +270,7 @@ class ElasticsearchEngine(SearchEngine):
         sort = [{"_score": "desc"}, *by_date] if plan.has_text and query.sort == "relevance" else by_date
         found = self._search(
             query=render(search_node(plan, query)), from_=query.offset, size=query.size, sort=sort,
-            source=SOURCE, track_total_hits=True, aggs=self._aggregations(FACETS, FACET_SIZE),
+            source=SOURCE, track_total_hits=True, aggs=self._aggregations(FACET_SIZES),
         )
         if found is None:
             return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)

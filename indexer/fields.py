@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 from analyzers.doc_number import doc_number_key
+from analyzers.domains import indexed_values, split
 from analyzers.isolation import die_with_parent
 from analyzers.model import Document
 from analyzers.normalize import normalize
@@ -45,7 +46,9 @@ def text_fields(document: Document) -> dict[str, str]:
     title, body and attachments are also the combined "text"."""
     unit_names = [name for u in document.units for name in (u.name, u.as_written)] + [document.publisher]
     units = normalize(" ".join(dict.fromkeys(filter(None, unit_names))))
-    domains = normalize(" ".join(document.domains))
+    # The tree's names, and the site's own: a site that files a notice under 社会救助 is heard.
+    names = [name for path in document.domains for name in split(path)] + [document.domains_as_written]
+    domains = normalize(" ".join(dict.fromkeys(filter(None, names))))
     number = normalize(document.doc_number)
     title, body = normalize(document.title), normalize(document.body)
     attachments = normalize("\n".join(f"{a.name}\n{a.text}" for a in document.attachments))
@@ -88,7 +91,7 @@ def prepare(document: Document) -> PreparedDocument:
                    for name in GRAM_FIELDS if len(texts[name]) > 1})
     title_words = sorted({w for w in tokens.get("title", "").split() if len(w) > 1})
     keywords = {
-        "domain": document.domains,
+        "domain": indexed_values(document.domains),
         # Only names of one body (analyzers.units.names_a_unit): 各相关科室 stays in the task text.
         "unit": [name for name in document.unit_names if names_a_unit(name)],
         "responsible": list(dict.fromkeys(u.name for u in document.units if names_a_unit(u.name))),

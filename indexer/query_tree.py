@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from analyzers.doc_number import doc_number_key
+from analyzers.domains import default_taxonomy
 from analyzers.segment import content_words, ignorable_words, query_bigrams, query_words
 from analyzers.unit_registry import default_registry
 from indexer.base import SearchQuery
@@ -187,7 +188,7 @@ def _written(text: str, term: Term, relax: int = 0) -> Node | None:
     if term.field in ("unit", "publisher"):
         options.append(TermNode(term.field, default_registry().canonical(text)))
     elif term.field == "domain":
-        options.append(TermNode("domain", text))
+        options.append(TermNode("domain", default_taxonomy().canonical(text)))
     hint = interpretation_hint(text) if term.field is None else None
     if hint:
         options.append(TermNode(*hint))

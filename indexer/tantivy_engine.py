@@ -24,7 +24,7 @@ from tantivy import Occur, Query
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACET_SIZE, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
+    COUNTABLE, FACET_SIZES, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
     SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
@@ -223,10 +223,10 @@ class TantivyEngine(SearchEngine):
         return self._render(search_node(plan, query))
 
     @staticmethod
-    def _counts(searcher: tantivy.Searcher, query: Query, fields: tuple[str, ...], size: int) -> dict[str, list[FacetCount]]:
-        result = searcher.aggregate(query, {name: {"terms": {"field": name, "size": size}} for name in fields})
+    def _counts(searcher: tantivy.Searcher, query: Query, sizes: Mapping[str, int]) -> dict[str, list[FacetCount]]:
+        result = searcher.aggregate(query, {name: {"terms": {"field": name, "size": size}} for name, size in sizes.items()})
         counts = {}
-        for name in fields:
+        for name in sizes:
             buckets = result.get(name, {}).get("buckets", [])
             counts[name] = facet_counts(name, [(b["key"], b["doc_count"]) for b in buckets])
         return counts
@@ -238,7 +238,7 @@ class TantivyEngine(SearchEngine):
         if searcher is None:
             return []
         plan = self.plan(query.q, query.field)
-        return self._counts(searcher, self._full_query(plan, query), (field,), size)[field]
+        return self._counts(searcher, self._full_query(plan, query), {field: size})[field]
 
     def total(self, query: SearchQuery) -> int:
         searcher = self._searcher()
@@ -289,7 +289,7 @@ class TantivyEngine(SearchEngine):
         # per search at 3,000 and 10,000 documents, for the same latency).
         counting = None
         if searcher.num_docs >= FACET_THREAD_FROM:
-            counting = _facet_pool().submit(self._counts, searcher, full, FACETS, FACET_SIZE)
+            counting = _facet_pool().submit(self._counts, searcher, full, FACET_SIZES)
         total, page = self._ranked(searcher, full, query, by_score=plan.has_text and query.sort == "relevance")
         terms = plan.highlight_terms
         hits = []
@@ -299,7 +299,7 @@ class TantivyEngine(SearchEngine):
         return SearchResult(
             total=total,
             hits=group_interpretations(hits),
-            facets=counting.result() if counting else self._counts(searcher, full, FACETS, FACET_SIZE),
+            facets=counting.result() if counting else self._counts(searcher, full, FACET_SIZES),
             plan=plan,
         )
 

@@ -63,7 +63,7 @@ def build_fujian_trs(root: Path, page_size: int = 10) -> list[dict]:
             })
             stated = {"title": doc.title, "doc_number": doc.doc_number, "index_number": doc.index_number,
                       "publisher": doc.publisher, "written_date": doc.written, "published_at": doc.published,
-                      "domains": doc.domains.split("\\") if doc.domains else None}
+                      "domains_as_written": doc.domains}
             expected.append({"path": path, "kind": COLUMN_KINDS[column], "column": COLUMN_NAMES[column],
                              **{k: v for k, v in stated.items() if v}})
         pages = [records[i:i + page_size] for i in range(0, len(records), page_size)]
@@ -160,7 +160,9 @@ def build_govcn_current(root: Path, count: int = 6) -> list[dict]:
         links.append((f"/{path}", fields["标题"]))
         expected.append({"path": path, "kind": "policy", "column": "政策文件库", "title": fields["标题"],
                          "doc_number": fields["发文字号"], "publisher": fields["发文机关"], "source": "国务院",
-                         "domains": fields["主题分类"].split("\\"), "doc_type": doc_type,
+                         # gov.cn's own 主题分类 is a path of the tree as it stands.
+                         "domains": [fields["主题分类"].replace("\\", "/")], "domains_as_written": fields["主题分类"],
+                         "doc_type": doc_type,
                          "written_date": _iso_date(fields["成文日期"]),
                          "published_at": f"{published} 17:00:00"})
     for number, (policy, title, form, paragraph) in enumerate(GOVCN_INTERPRETATIONS):

@@ -56,7 +56,7 @@ def _day(text: str, name: str) -> date | None:
 
 async def search_query(  # async: validation only, no thread-pool hand-off (see deps)
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="words, a phrase or a 文号")] = "",
-    domain: Annotated[Values, Query(description="主题分类 / 领域; several: any of them")] = [],  # noqa: B006 — FastAPI copies defaults
+    domain: Annotated[Values, Query(description="主题分类: a top category of the gov.cn tree (科技、教育: with its subcategories) or a path (科技、教育/教育); a subcategory or a site's name alone is placed in the tree (教育, 社会救助); several: any of them")] = [],  # noqa: B006 — FastAPI copies defaults
     unit: Annotated[Values, Query(description="发布机构 or 责任单位, either; aliases such as 区卫计局 work; several: any of them")] = [],  # noqa: B006
     year: Annotated[list[Annotated[int, Field(ge=1949, le=2100)]], Query(max_length=20, description="year of publication; several: any of them")] = [],  # noqa: B006
     type: Annotated[Values, Query(description="公文种类: 通知, 意见 …")] = [],  # noqa: A002, B006

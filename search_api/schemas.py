@@ -66,7 +66,7 @@ class SearchResponse(BaseModel):
     expansions: dict[str, list[str]] = Field(description="synonyms and aliases searched for each term")
     did_you_mean: list[str] = Field(description="queries that find something, when this one found nothing")
     results: list[ResultItem]
-    facets: dict[str, list[FacetValue]] = Field(description="counts for domain, publisher (发布机构), responsible (责任单位), year, type and kind")
+    facets: dict[str, list[FacetValue]] = Field(description="counts for domain, publisher (发布机构), responsible (责任单位), year, type and kind; domain counts each top category of the gov.cn tree (科技、教育) and each subcategory under its path (科技、教育/教育)")
 
     @classmethod
     def from_result(cls, result: SearchResult, page: int, size: int) -> "SearchResponse":

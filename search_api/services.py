@@ -15,7 +15,7 @@ from analyzers.timeliness import (
 from analyzers.timeliness_rules import Rules, load_rules
 from analyzers.workdays import WorkCalendar, load_calendar
 from analyzers.unit_registry import default_registry
-from indexer.base import FACET_SIZE, FACETS, SearchEngine, SearchQuery, SearchResult, Suggestion
+from indexer.base import FACET_SIZES, FACETS, SearchEngine, SearchQuery, SearchResult, Suggestion
 from indexer.corrections import did_you_mean
 from indexer.query_tree import ANY_TERM, search_node
 from search_api.staff_store import StaffStore
@@ -34,7 +34,7 @@ def search(engine: SearchEngine, query: SearchQuery) -> SearchResult:
     # be added (OR within a facet), each with the documents it would add.
     for name in FACETS:
         if getattr(answered, name):
-            result.facets[name] = engine.term_counts(name, replace(answered, **{name: ()}), FACET_SIZE)
+            result.facets[name] = engine.term_counts(name, replace(answered, **{name: ()}), FACET_SIZES[name])
     return result
 
 

@@ -138,6 +138,24 @@ def params_of(page) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(page.url).query)
 
 
+def test_the_domain_tree_is_walked_without_javascript(without_script, api_url):
+    size, page = without_script
+    page.goto(api_url + "/?q=")
+    facet = page.locator('section[data-facet="domain"]')
+    if size == "phone":
+        page.locator("label.filters-button").click()
+    facet.get_by_role("link", name="民政、扶贫、救灾").click()
+    assert [v for k, v in params_of(page) if k == "domain"] == ["民政、扶贫、救灾"]
+    top = int(page.locator("#total").inner_text())
+    if size == "phone":
+        page.locator("label.filters-button").click()
+    facet.locator("ul.subcategories a", has_text="社会福利").click()
+    assert [v for k, v in params_of(page) if k == "domain"] == ["民政、扶贫、救灾/社会福利"]
+    assert 0 < int(page.locator("#total").inner_text()) < top
+    assert page.locator("ul.chips", has_text="民政、扶贫、救灾 › 社会福利").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / f"search-domain-{size}.png"), full_page=True)
+
+
 def test_every_search_control_works_without_javascript(without_script, api_url):
     size, page = without_script
     page.goto(api_url + "/?q=通知")
@@ -190,8 +208,8 @@ def test_every_search_control_works_without_javascript(without_script, api_url):
     assert titles and all("民政" in t for t in titles)
 
 
-AXE_PAGES = ["/", "/?q=", "/?q=政务公开", "/?q=不存在的词语组合", "/units", "/units/泉港区民政局", "/reports/timeliness",
-             "/signin", "/no/such/page"]
+AXE_PAGES = ["/", "/?q=", "/?q=政务公开", "/?q=&domain=民政、扶贫、救灾/社会福利", "/?q=不存在的词语组合", "/units",
+             "/units/泉港区民政局", "/reports/timeliness", "/signin", "/no/such/page"]
 
 
 @pytest.mark.parametrize("size", list(SIZES))

@@ -40,7 +40,7 @@ QUERIES = [
     {"q": "通知", "kind": ["policy", "interpretation"]}, {"q": "", "domain": ["教育", "社会救助"], "year": [2018, 2019]},
     {"q": "民政", "field": "title"}, {"q": "泉港政办〔2018〕84号", "field": "doc_number"},
     {"q": "民政局", "field": "publisher"}, {"q": "", "validity": "有效"}, {"q": "救助", "sort": "oldest"},
-    {"q": "", "sort": "newest"},
+    {"q": "", "sort": "newest"}, {"q": "", "domain": "民政、扶贫、救灾"}, {"q": "救助", "domain": "民政、扶贫、救灾/社会福利"},
 ]
 # Queries whose first result is the one document they name, on any engine.
 FIRST = {"泉港政办〔2018〕84号", "泉港政办2018-84", "涂岭镇", "临时救助", "国发〔2018〕44号", "什么是无废城市",

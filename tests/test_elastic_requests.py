@@ -101,7 +101,7 @@ def test_search_sends_the_shared_query_tree_with_filters_facets_and_sorting(stub
     flat = str(sent["query"])
     assert "'doc_number_key': {'value': '泉港政办2018-84', 'boost': 20.0}" in flat
     assert "'text_ng': {'query': '社会 会救 救助'" in flat
-    assert sent["query"]["bool"]["filter"] == [{"term": {"domain": {"value": "社会救助", "boost": 1.0}}}]
+    assert sent["query"]["bool"]["filter"] == [{"term": {"domain": {"value": "民政、扶贫、救灾/社会福利", "boost": 1.0}}}]
     assert "must_not" in sent["query"]["bool"]["must"][0]["bool"]
     assert set(sent["aggs"]) == {"domain", "publisher", "responsible", "year", "type", "kind"}
     assert sent["aggs"]["responsible"] == {"terms": {"field": "responsible", "size": 50}}

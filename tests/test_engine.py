@@ -53,7 +53,7 @@ def test_word_only_in_a_docx_attachment_finds_its_document(engine):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("domain", "社会救助"), ("publisher", "泉港区人民政府办公室"), ("responsible", "泉港区民政局"), ("year", 2016),
+    [("domain", "民政、扶贫、救灾/社会福利"), ("publisher", "泉港区人民政府办公室"), ("responsible", "泉港区民政局"), ("year", 2016),
      ("type", "意见"), ("kind", "interpretation")],
 )
 def test_each_facet_filters(engine, field, value):
@@ -66,6 +66,19 @@ def test_each_facet_filters(engine, field, value):
         actual = {"domain": doc.domains, "publisher": [doc.publisher], "responsible": [u.name for u in doc.units],
                   "year": [doc.year], "type": [doc.doc_type], "kind": [doc.kind.value]}[field]
         assert value in actual
+
+
+def test_a_top_category_finds_its_subcategories_and_a_name_alone_is_placed_in_the_tree(engine):
+    top = engine.search(SearchQuery(size=100, domain="民政、扶贫、救灾"))
+    assert all(any(v.startswith("民政、扶贫、救灾/") for v in h.document.domains) for h in top.hits)
+    subcategories = {v for h in top.hits for v in h.document.domains if v.startswith("民政、扶贫、救灾/")}
+    assert len(subcategories) > 1
+    counted = {f.value: f.count for f in top.facets["domain"]}
+    assert counted["民政、扶贫、救灾"] == top.total >= max(counted[v] for v in subcategories)
+    # 社会救助 is how the site (and people) say it; the tree calls it 民政、扶贫、救灾/社会福利.
+    said = engine.search(SearchQuery(size=100, domain="社会救助"))
+    assert said.total > 0 and said.total == engine.search(SearchQuery(domain="民政、扶贫、救灾/社会福利")).total
+    assert engine.search(SearchQuery(q="领域:社会救助")).total == said.total
 
 
 def test_empty_query_lists_everything_newest_first(engine):

@@ -191,6 +191,47 @@ def test_long_facets_show_more_behind_details(client):
     assert shown.count("<li") == 8 and '<details class="more">' in unit and "更多（" in unit and "收起" in unit
 
 
+def facet_section(html: str, name: str) -> str:
+    return re.search(rf'<section class="facet" data-facet="{name}">.*?</section>', html, re.S)[0]
+
+
+def domain_query(href: str) -> list[str]:
+    return [v for k, v in parse_qsl(urlsplit(href).query) if k == "domain"]
+
+
+def test_the_domain_facet_is_the_tree_taken_a_level_at_a_time(client):
+    top = "民政、扶贫、救灾"
+    facet = facet_section(client.get("/", params={"q": ""}).text, "domain")
+    assert "subcategories" not in facet and "科技、教育/" not in facet  # top categories until one is chosen
+    into_top = next(h for h in hrefs(facet) if domain_query(h) == [top])
+    page = client.get(into_top).text
+    facet = facet_section(page, "domain")
+    subcategories = re.search(r'<ul class="subcategories".*?</ul>', facet, re.S)[0]
+    into_sub = hrefs(subcategories)
+    assert len(into_sub) > 1 and all(len(domain_query(h)) == 1 and domain_query(h)[0].startswith(f"{top}/")
+                                     for h in into_sub)  # a subcategory narrows: it replaces its top
+    sub = domain_query(into_sub[0])[0]
+    assert api(client, domain=sub)["total"] < api(client, domain=top)["total"]
+    page = client.get(into_sub[0]).text
+    assert f"主题分类：{top} › {sub.split('/')[1]}" in page  # the chip
+    facet = facet_section(page, "domain")
+    chosen = re.search(r'<li class="selected"><a href="([^"]+)" aria-current="true"[^>]*><span class="check" aria-hidden="true">☑</span>'
+                       + sub.split("/")[1], facet)
+    assert domain_query(unescape(chosen[1])) == [top]  # the chosen subcategory off: back up to its top
+    top_again = next(h for h in hrefs(facet) if domain_query(h) == [])
+    assert top_again == "/"  # the top off: the whole branch (and here nothing else was asked)
+    # Old links and people write a subcategory or a site's name alone: it shows as chosen.
+    assert "aria-current" in facet_section(client.get("/", params={"q": "", "domain": "社会救助"}).text, "domain")
+
+
+def test_a_document_shows_its_domain_as_a_path_of_links(client):
+    hit = api(client, q="", domain="民政、扶贫、救灾/社会福利", size=1)["results"][0]
+    html = client.get(f"/documents/{hit['id']}").text
+    cell = re.search(r"<th>主题分类</th><td>(.*?)</td>", html, re.S)[1]
+    assert [domain_query(h) for h in hrefs(cell)][:2] == [["民政、扶贫、救灾"], ["民政、扶贫、救灾/社会福利"]]
+    assert ">民政、扶贫、救灾</a> › <a" in cell
+
+
 def test_a_document_opened_from_results_links_back_to_the_same_page(client):
     params = {"q": "政务公开", "kind": "policy", "size": "2", "page": "2"}
     html = client.get("/", params=params).text
@@ -250,8 +291,11 @@ def test_the_landing_page_leads_into_the_results(client):
     assert 'class="form"' in interpretations
     domain = unescape(re.search(r'id="domains".*?href="(/\?domain=[^"]+)"', html, re.S)[1])
     count = int(re.search(r'id="domains".*?<span class="count">(\d+)</span>', html, re.S)[1])
-    assert client.get(domain).status_code == 200
+    assert client.get(domain).status_code == 200 and "/" not in domain_query(domain)[0]  # a top category
     assert api(client, domain=dict(parse_qsl(urlsplit(domain).query))["domain"])["total"] == count
+    tree = re.search(r'id="domains".*?</section>', html, re.S)[0]
+    subcategory = next(h for h in hrefs(tree) if "/" in domain_query(h)[0])
+    assert api(client, domain=domain_query(subcategory)[0])["total"] > 0
     assert "全部文件" in client.get("/", params={"q": ""}).text  # any parameter: the results
 
 

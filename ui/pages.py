@@ -3,6 +3,7 @@
 itself escaped and marked (indexer.snippets) are inserted as HTML."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
@@ -11,8 +12,9 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from markupsafe import Markup
 
+from analyzers.domains import default_taxonomy, split
 from analyzers.model import KIND_LABELS, DocKind, LinkMethod, UnitRole
-from indexer.base import FILTERS, MAX_RESULT_WINDOW, SearchQuery
+from indexer.base import FILTERS, MAX_RESULT_WINDOW, FacetCount, SearchQuery
 from search_api import services
 from search_api.auth import OptionalStaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
@@ -53,7 +55,9 @@ class SearchLinks:
     control is a plain link or form (no JavaScript needed) and every view can be shared."""
 
     def __init__(self, params: list[tuple[str, str]]):
-        self.params = [(k, v) for k, v in params if k in SEARCH_PARAMETERS and v != ""]
+        # A domain as the search understood it (教育 is 科技、教育/教育), so that it shows as chosen.
+        self.params = [(k, default_taxonomy().canonical(v) if k == "domain" else v)
+                       for k, v in params if k in SEARCH_PARAMETERS and v != ""]
 
     @classmethod
     def of(cls, request: Request) -> "SearchLinks":
@@ -80,6 +84,20 @@ class SearchLinks:
             return self.href([(k, v) for k, v in self.params if (k, v) != (name, value)])
         return self.href([*self.params, (name, value)])
 
+    def toggle_domain(self, value: str) -> str:
+        """The tree of 主题分类 taken a level at a time: a top category is added, or removed with
+        its subcategories; a subcategory replaces its top category (narrowing it), and when the
+        last chosen one is removed the top category is chosen again."""
+        top, sub = split(value)
+        branch = [v for v in self.chosen("domain") if split(v)[0] == top]
+        others = [(k, v) for k, v in self.params if not (k == "domain" and split(v)[0] == top)]
+        if not sub:
+            return self.href(others if branch else [*self.params, ("domain", value)])
+        if value in branch:
+            rest = [v for v in branch if v != value]
+            return self.href(others + [("domain", v) for v in rest or [top]])
+        return self.href(others + [("domain", v) for v in branch if v != top] + [("domain", value)])
+
     def hidden(self, *leave_out: str) -> list[tuple[str, str]]:
         """The state as hidden form fields, for a form that sets the parameters left out."""
         return [(k, v) for k, v in self.params if k not in leave_out and k != "page"]
@@ -93,9 +111,47 @@ class SearchLinks:
         shown = []
         for name, value in self.params:
             if name in FILTERS or name in ("from", "to") or (name == "field" and value in FIELD_NAMES):
-                label = KIND_NAMES.get(value, value) if name == "kind" else FIELD_NAMES[value] if name == "field" else value
+                label = (KIND_NAMES.get(value, value) if name == "kind" else FIELD_NAMES[value] if name == "field"
+                         else domain_label(value) if name == "domain" else value)
                 shown.append((FILTER_TITLES[name], label, self.href([p for p in self.params if p != (name, value)])))
         return shown
+
+
+def domain_label(path: str) -> str:
+    return " › ".join(filter(None, split(path)))
+
+
+templates.env.filters["domain_label"] = domain_label
+
+
+@dataclass
+class DomainBranch:
+    """A top category of the domain facet and the subcategories counted under it."""
+    top: FacetCount
+    subs: list[FacetCount] = field(default_factory=list)
+
+
+def branch_values(branch: DomainBranch) -> list[str]:
+    return [branch.top.value, *(f.value for f in branch.subs)]
+
+
+def entries_values(entries: list) -> list[str]:
+    """Every value of some facet entries: counts, or branches of the domain tree."""
+    return [v for e in entries for v in (branch_values(e) if isinstance(e, DomainBranch) else [str(e.value)])]
+
+
+def domain_branches(counts: list[FacetCount]) -> list[DomainBranch]:
+    """The domain facet as its tree, top categories in the facet's order (a top category counts
+    at least as many documents as any of its subcategories, so it comes first)."""
+    branches: dict[str, DomainBranch] = {}
+    for count in counts:
+        top, sub = split(count.value)
+        branch = branches.setdefault(top, DomainBranch(FacetCount(top, count.count)))
+        if sub:
+            branch.subs.append(count)
+        else:
+            branch.top = count
+    return list(branches.values())
 
 
 def back_to_results(back: str) -> str | None:
@@ -144,7 +200,7 @@ def landing_page(request: Request, engine) -> HTMLResponse:
     overview = engine.search(SearchQuery(size=1))  # its facets count the domains and the publishers
     return templates.TemplateResponse(request, "landing.html", {
         "total": overview.total, "examples": LANDING_EXAMPLES, "policies": newest["policy"],
-        "interpretations": newest["interpretation"], "domains": overview.facets.get("domain", []),
+        "interpretations": newest["interpretation"], "domains": domain_branches(overview.facets.get("domain", [])),
         "publishers": overview.facets.get("publisher", [])[:FACET_SHOWN * 2],
     })
 
@@ -166,6 +222,9 @@ def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
             "marked": Markup,  # only for zhengce's own escaped-and-marked titles and snippets
             "facet_titles": FACET_TITLES,
             "facet_shown": FACET_SHOWN,
+            "domain_branches": domain_branches,
+            "branch_values": branch_values,
+            "entries_values": entries_values,
             "kind_names": KIND_NAMES,
             "sort_names": SORT_NAMES,
             "validity_names": VALIDITY_NAMES,
