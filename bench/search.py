@@ -144,9 +144,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def start_server(data: Path, port: int, checkout: Path | None = None) -> subprocess.Popen:
-    """The real server on this data, with this checkout's code (else the running one's)."""
-    environment = {**os.environ, "PYTHONPATH": str(checkout)} if checkout else None
+def start_server(data: Path, port: int, checkout: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+    """The real server on this data, with this checkout's code (else the running one's) and
+    these settings (ZHENGCE_… variables) besides the environment's."""
+    environment = {**os.environ, **({"PYTHONPATH": str(checkout)} if checkout else {}), **(env or {})}
     server = subprocess.Popen(
         [sys.executable, "-m", "zhengce.cli", "--data-dir", str(data), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=checkout, env=environment,
@@ -164,12 +165,17 @@ def start_server(data: Path, port: int, checkout: Path | None = None) -> subproc
     raise RuntimeError(f"server did not start: {server.stderr.read().decode()}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def load_arguments(description: str) -> argparse.Namespace:
+    """The size of a search benchmark: documents generated, clients at once, requests measured."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=1600, help="distinct search requests measured")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = load_arguments(__doc__.splitlines()[0])
     rng = random.Random(11)
 
     started = time.perf_counter()

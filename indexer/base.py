@@ -135,6 +135,12 @@ def facet_counts(name: str, buckets: list[tuple[object, int]]) -> list[FacetCoun
 REINDEX_HINT = "rebuild it with `zhengce reindex` (from the raw store, nothing is fetched again)"
 
 
+class EngineUnavailable(RuntimeError):
+    """The engine cannot answer now: a cluster unreachable, refusing our credentials, of an
+    unsupported version, or without a copy of some shard. The reason says which; the API answers
+    503 with it."""
+
+
 class IndexOutdated(RuntimeError):
     """The index holds other fields than this version of zhengce searches — it was built by an
     older version. Searching it would quietly find less, so it is refused with REINDEX_HINT."""

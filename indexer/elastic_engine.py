@@ -1,9 +1,10 @@
 """Elasticsearch, for deployments that outgrow one machine, behind the same search interface.
 
-No plugin: text fields receive zhengce's own token strings (indexer.fields) and a whitespace
-analyzer splits them, so segmentation is identical to tantivy's and works on any managed
-cluster. The query is the engine-neutral tree of indexer.query_tree rendered as DSL; facets
-are terms aggregations; snippets and highlights are zhengce's, from the stored original text.
+No plugin: text fields receive zhengce's own token strings (indexer.fields) and the built-in
+whitespace analyzer splits them, so segmentation is identical to tantivy's and works on any
+cluster — a managed one, or a bare server without the analysis-common module (the integration
+test distribution has none). The query is the engine-neutral tree of indexer.query_tree
+rendered as DSL; facets are terms aggregations; snippets and highlights are zhengce's, from the stored original text.
 Each rebuild is a new versioned index; the alias moves to it atomically once it is complete.
 Supported clusters: Elasticsearch 8.x and 9.x (client 8.x, whose compatibility headers 9.x
 accepts)."""
@@ -13,15 +14,15 @@ import base64
 import json
 import time
 from collections.abc import Mapping
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NoReturn
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACET_SIZES, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
-    SearchResult, Suggestion, facet_counts,
+    COUNTABLE, FACET_SIZES, FACETS, REINDEX_HINT, EngineUnavailable, FacetCount, Hit, IndexOutdated, IndexReport,
+    SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan
@@ -38,13 +39,10 @@ SOURCE = ["source"]
 DERIVED_SUFFIX = "-derived"  # companion index of a build holding its derived products
 
 
-class EngineUnavailable(RuntimeError):
-    """The cluster cannot be used: unreachable, refused our credentials, or an unsupported version."""
-
-
 def mapping(shards: int, replicas: int) -> dict:
     """Index settings and mappings: whitespace-split token fields, keywords, dates."""
-    tokens = {"type": "text", "analyzer": "zhengce_tokens", "norms": True}
+    # Tokens are already normalized by zhengce: split on whitespace, nothing else.
+    tokens = {"type": "text", "analyzer": "whitespace", "norms": True}
     properties: dict[str, dict] = {"id": {"type": "keyword"}}
     properties.update(
         {name: {**tokens, "index_options": "positions" if name in NEAR_FIELDS else "freqs"} for name in WORD_FIELDS}
@@ -58,8 +56,6 @@ def mapping(shards: int, replicas: int) -> dict:
         "settings": {
             "number_of_shards": shards,
             "number_of_replicas": replicas,
-            # Tokens are already lower-cased by zhengce: split on whitespace, nothing else.
-            "analysis": {"analyzer": {"zhengce_tokens": {"type": "custom", "tokenizer": "whitespace"}}},
         },
         "mappings": {"dynamic": "strict", "properties": properties},
     }
@@ -118,7 +114,7 @@ class ElasticsearchEngine(SearchEngine):
     def check(self) -> str:
         """The cluster's version; EngineUnavailable with the reason when it cannot be used."""
         try:
-            version = self.client.info()["version"]["number"]
+            version = self._version()
         except (TransportError, ApiError) as exc:
             raise EngineUnavailable(f"Elasticsearch is not usable: {exc}") from exc
         major = int(version.split(".")[0])
@@ -127,6 +123,17 @@ class ElasticsearchEngine(SearchEngine):
                 f"Elasticsearch {version} is not supported; zhengce works with {' and '.join(f'{m}.x' for m in SUPPORTED_MAJORS)}"
             )
         return version
+
+    def _version(self) -> str:
+        try:
+            return self.client.info()["version"]["number"]
+        except ApiError as exc:
+            if exc.meta.status != 405:
+                raise
+        # A server without the rest-root module answers / with 405; the nodes say it too (the
+        # oldest of them: what a mixed cluster can do).
+        nodes = self.client.nodes.info(node_id="_all", metric="_none", filter_path="nodes.*.version")["nodes"]
+        return min((n["version"] for n in nodes.values()), key=lambda v: tuple(int(p) for p in v.split("-")[0].split(".")))
 
     def check_index(self) -> None:
         # Field names and types: a cluster reports a mapping with its own defaults filled in or
@@ -148,14 +155,29 @@ class ElasticsearchEngine(SearchEngine):
     def replace_all(self, documents: Iterable[Document], count_hint: int = 0,
                     derived: Mapping[str, bytes] | None = None) -> IndexReport:
         index = f"{self.alias}-{time.time_ns()}"
+        try:
+            return self._build(index, documents, count_hint, derived)
+        except (TransportError, ApiError) as exc:
+            # The cluster went away or refused the build: the alias still names the old index.
+            try:
+                self.client.indices.delete(index=f"{index},{index}{DERIVED_SUFFIX}", ignore_unavailable=True)
+                left = ""
+            except (TransportError, ApiError):
+                left = f"; the unfinished index {index} is left on the cluster, delete it when it is back"
+            raise EngineUnavailable(f"Elasticsearch failed during the rebuild ({exc}); the alias {self.alias}"
+                                    f" still names the previous index{left}") from exc
+
+    def _build(self, index: str, documents: Iterable[Document], count_hint: int,
+               derived: Mapping[str, bytes] | None) -> IndexReport:
         body = mapping(self.shards, 0)
         body["settings"]["refresh_interval"] = "-1"  # one refresh at the end is cheaper
         self.client.indices.create(index=index, settings=body["settings"], mappings=body["mappings"])
         report = IndexReport(indexed=0)
         actions = (_action(index, p) for p in prepare_all(documents, count_hint))
+        # A document the cluster refuses is reported; a cluster that stops answering ends the build.
         for ok, item in streaming_bulk(
             self.client, actions, chunk_size=BULK_CHUNK, max_retries=5, initial_backoff=1, max_backoff=30,
-            raise_on_error=False, raise_on_exception=False,
+            raise_on_error=False, raise_on_exception=True,
         ):
             if ok:
                 report.indexed += 1
@@ -201,10 +223,25 @@ class ElasticsearchEngine(SearchEngine):
 
     # ---- reading ----
     def _search(self, **body) -> dict | None:
+        # A shard without a live copy fails the search (after the client's retries on other
+        # nodes) rather than answering with part of the results, as Elasticsearch would.
         try:
-            return self.client.search(index=self.alias, **body).body
+            return self.client.search(index=self.alias, allow_partial_search_results=False, **body).body
         except NotFoundError:  # no index yet
             return None
+        except (TransportError, ApiError) as exc:
+            _raise_unanswered(exc)
+
+    def _count(self, **body) -> int:
+        try:
+            found = self.client.count(index=self.alias, **body)
+        except NotFoundError:
+            return 0
+        except (TransportError, ApiError) as exc:
+            _raise_unanswered(exc)
+        if found["_shards"].get("failed"):
+            raise EngineUnavailable(f"Elasticsearch counted without {found['_shards']['failed']} of its shards")
+        return found["count"]
 
     @staticmethod
     def _document(hit: dict) -> Document:
@@ -214,16 +251,15 @@ class ElasticsearchEngine(SearchEngine):
         return ",".join(sorted(self._indices()))
 
     def count(self) -> int:
-        try:
-            return self.client.count(index=self.alias)["count"]
-        except NotFoundError:
-            return 0
+        return self._count()
 
     def get(self, doc_id: str) -> Document | None:
         try:
             found = self.client.get(index=self.alias, id=doc_id, source_includes=SOURCE)
         except NotFoundError:
             return None
+        except (TransportError, ApiError) as exc:
+            _raise_unanswered(exc)
         return self._document(found.body)
 
     @staticmethod
@@ -243,10 +279,7 @@ class ElasticsearchEngine(SearchEngine):
         return self._buckets(found, field)
 
     def total(self, query: SearchQuery) -> int:
-        try:
-            return self.client.count(index=self.alias, query=render(search_node(self.plan(query.q, query.field), query)))["count"]
-        except NotFoundError:
-            return 0
+        return self._count(query=render(search_node(self.plan(query.q, query.field), query)))
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         dsl = render(search_node(self.plan(query.q, query.field), query))
@@ -295,8 +328,18 @@ class ElasticsearchEngine(SearchEngine):
         return suggestions[:size]
 
 
+def _raise_unanswered(exc: TransportError | ApiError) -> NoReturn:
+    """A cluster that did not answer (gone, overloaded, a shard without a copy) as the
+    engine-neutral EngineUnavailable; a request it refused (4xx) is our error and stays one."""
+    if isinstance(exc, ApiError) and isinstance(exc.meta.status, int) and exc.meta.status < 500 and exc.meta.status != 429:
+        raise exc
+    raise EngineUnavailable(f"Elasticsearch did not answer: {exc}") from exc
+
+
 def connect(url: str, api_key: str = "", username: str = "", password: str = "", ca_certs: str = "",
             timeout: float = 30.0) -> Elasticsearch:
+    """A client of the cluster at `url`: one node, or several separated by commas — a request a
+    node cannot answer (gone, timed out) is retried on another."""
     options: dict = {"request_timeout": timeout, "retry_on_timeout": True, "max_retries": 3}
     if api_key:
         options["api_key"] = api_key
@@ -304,5 +347,5 @@ def connect(url: str, api_key: str = "", username: str = "", password: str = "",
         options["basic_auth"] = (username, password)
     if ca_certs:
         options["ca_certs"] = ca_certs
-    return Elasticsearch(url, **options)
+    return Elasticsearch([u.strip() for u in url.split(",") if u.strip()], **options)
 

@@ -14,7 +14,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from analyzers.segment import tokenizer
 from analyzers.timeliness_rules import RulesError
-from indexer.base import IndexOutdated
+from indexer.base import EngineUnavailable, IndexOutdated
 from search_api.auth import staff_store_for
 from search_api.deps import _engine_for
 from search_api.head import HeadAsGetMiddleware
@@ -52,8 +52,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
 
 
 async def _unusable(request: Request, exc: Exception) -> Response:
-    """The deployment's own files cannot be used (an index built by an older version, a broken
-    rules file): 503 with the reason, which names the file and what to do — to staff and API
+    """The deployment's own files or engine cannot be used (an index built by an older version,
+    a broken rules file, a cluster that does not answer): 503 with the reason, which names the file and what to do — to staff and API
     clients; the public page says the service is unavailable."""
     if is_page(request):
         return error_page(request, 503)
@@ -96,6 +96,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IndexOutdated, _unusable)
+    app.add_exception_handler(EngineUnavailable, _unusable)
     app.add_exception_handler(RulesError, _unusable)
     app.add_exception_handler(Exception, _failure)
     app.include_router(search.router)

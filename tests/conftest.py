@@ -56,6 +56,44 @@ def data_dir(tmp_path_factory, sample_site_url) -> Path:
     return data
 
 
+@pytest.fixture(scope="session")
+def es_cluster():
+    """Our own two-node Elasticsearch cluster (tests/es_cluster.py), started once for the session;
+    None when ZHENGCE_ES_URL names a cluster of the user's (used as given, never stopped). Where
+    Java or Maven is missing the cluster tests are skipped with one line saying so, unless
+    ZHENGCE_REQUIRE_CLUSTER is set (CI), which makes them fail instead."""
+    if os.environ.get("ZHENGCE_ES_URL"):
+        yield None
+        return
+    from tests.es_cluster import Cluster, ClusterUnavailable, missing_tools
+
+    problem = missing_tools()
+    try:
+        if problem:
+            raise ClusterUnavailable(problem)
+        cluster = Cluster()
+        cluster.start()
+    except ClusterUnavailable as exc:
+        message = f"no Elasticsearch cluster: {exc} — install Java 17+ and Maven, or set ZHENGCE_ES_URL"
+        if os.environ.get("ZHENGCE_REQUIRE_CLUSTER"):
+            pytest.fail(f"{message} (ZHENGCE_REQUIRE_CLUSTER is set)", pytrace=False)
+        pytest.skip(message)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def es_url(es_cluster) -> str:
+    return os.environ.get("ZHENGCE_ES_URL") or es_cluster.url
+
+
+def es_client(url: str):
+    from indexer.elastic_engine import connect
+
+    return connect(url, os.environ.get("ZHENGCE_ES_API_KEY", ""), os.environ.get("ZHENGCE_ES_USER", ""),
+                   os.environ.get("ZHENGCE_ES_PASSWORD", ""), os.environ.get("ZHENGCE_ES_CA_CERTS", ""))
+
+
 @pytest.fixture(scope="module")
 def client(api_url):
     """An HTTP client of the real API server, as the public."""
@@ -141,3 +179,17 @@ def deployment(data_dir, sample_site_url, tmp_path_factory):
     assert reindex.returncode == 0, reindex.stdout + reindex.stderr
     with start_api(folder) as url:
         yield folder, url
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many tests ran on the real Elasticsearch cluster, said at the end of every run: a
+    run where they were skipped says that too."""
+    outcomes: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if "[elasticsearch" in nodeid or "test_elastic_cluster.py" in nodeid:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if outcomes:
+        said = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
+        terminalreporter.write_line(f"on the real Elasticsearch cluster: {said}")

@@ -1,9 +1,10 @@
 """A stand-in for an Elasticsearch cluster, for request-level tests only.
 
-No Elasticsearch server can be installed on our machines (none in PyPI, Debian or npm; no
-Docker engine), so this records what the real client sends and answers with responses of the
-real shapes. It does not evaluate queries: behaviour is tested by the conformance suite
-against a real cluster (ZHENGCE_ES_URL=… make test-es)."""
+It records what the real client sends and answers with responses of the real shapes, so
+that the requests themselves (mapping, bulk bodies, alias swap, DSL) and the answers no real
+cluster gives on demand (an unsupported version, a rejected document) are checked exactly.
+It does not evaluate queries: behaviour is tested against a real two-node cluster
+(tests/es_cluster.py) by the conformance suite and tests/test_elastic_cluster.py."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+SHARDS_ALL_ANSWERED = {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
 
 
 @dataclass
@@ -92,7 +95,7 @@ def make_handler(state: StubState):
             if len(parts) >= 2 and parts[1] == "_search":
                 return self._search(body)
             if len(parts) >= 2 and parts[1] == "_count":
-                return self._reply(200, {"count": len(state.documents)})
+                return self._reply(200, {"count": len(state.documents), "_shards": SHARDS_ALL_ANSWERED})
             if len(parts) >= 3 and parts[1] == "_doc" and self.command in ("PUT", "POST"):
                 state.stored[(parts[0], parts[2])] = body
                 return self._reply(201, {"_index": parts[0], "_id": parts[2], "result": "created"})

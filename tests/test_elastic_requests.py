@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from analyzers.model import DocKind, Document, document_id
-from indexer.base import IndexOutdated, SearchQuery
-from indexer.elastic_engine import ElasticsearchEngine, EngineUnavailable, connect, render
+from indexer.base import EngineUnavailable, IndexOutdated, SearchQuery
+from indexer.elastic_engine import ElasticsearchEngine, connect, render
 from indexer.fields import prepare
 from indexer.query import parse_query
 from indexer.query_tree import search_node
@@ -57,10 +57,10 @@ def test_rebuild_maps_loads_and_swaps_the_alias_atomically(stub):
     created = [r for r in state.requests if r.method == "PUT" and r.path.count("/") == 1]
     body = created[0].body
     assert body["settings"]["number_of_shards"] == 2 and body["settings"]["refresh_interval"] == "-1"
-    assert body["settings"]["analysis"]["analyzer"]["zhengce_tokens"] == {"type": "custom", "tokenizer": "whitespace"}
+    assert "analysis" not in body["settings"]  # the built-in whitespace analyzer: no module needed
     properties = body["mappings"]["properties"]
     assert body["mappings"]["dynamic"] == "strict"
-    assert properties["body"]["analyzer"] == properties["text_ng"]["analyzer"] == "zhengce_tokens"
+    assert properties["body"]["analyzer"] == properties["text_ng"]["analyzer"] == "whitespace"
     assert properties["unit"] == {"type": "keyword"} and properties["published"] == {"type": "date"}
     assert properties["source"]["index"] is False
     # The bulk carries exactly the tokens tantivy gets: segmentation is the same on both engines.
@@ -148,7 +148,8 @@ def test_commands_stop_with_the_reason_when_the_cluster_cannot_be_used(tmp_path,
         served = subprocess.run([sys.executable, "-m", "zhengce.cli", "--data-dir", str(tmp_path), "serve", "--port", "9"],
                                 capture_output=True, text=True, env=env, timeout=60)
         assert served.returncode == 2 and reason in served.stderr
-    env = {**os.environ, "ZHENGCE_ENGINE": "elasticsearch"}
+    # Not inherited: under `make test-es` the test process itself has a cluster URL.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZHENGCE_ES_")}, "ZHENGCE_ENGINE": "elasticsearch"}
     missing = subprocess.run([sys.executable, "-m", "zhengce.cli", "--data-dir", str(tmp_path), "serve"],
                              capture_output=True, text=True, env=env, timeout=60)
     assert missing.returncode == 2 and "needs ZHENGCE_ES_URL" in missing.stderr and "Traceback" not in missing.stderr

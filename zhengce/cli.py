@@ -49,7 +49,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from crawler.raw_store import RawStore
-    from indexer.base import IndexOutdated
+    from indexer.base import EngineUnavailable, IndexOutdated
     from zhengce.locks import exclusive
     from zhengce.pipeline import IndexWouldShrink, reindex
 
@@ -66,6 +66,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     try:
         with exclusive(settings.data_dir, "reindex", wait=args.wait), RawStore(settings.raw_store_path) as store:
             report = reindex(store, engine, settings.site_folders, settings.analysis_limits, keep_at_least)
+    except EngineUnavailable as exc:
+        print(f"zhengce reindex: {exc}", file=sys.stderr)
+        return 1
     except IndexWouldShrink as exc:
         print(f"zhengce: {exc}; the index of {current} documents is kept. If the loss is intended, run"
               f" `zhengce reindex --allow-shrink` (or set ZHENGCE_MAX_SHRINK)", file=sys.stderr)
