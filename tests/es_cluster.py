@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -28,7 +29,7 @@ from pathlib import Path
 
 VERSION = "8.19.0"
 ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{VERSION}:zip"
-ROOT = Path(__file__).resolve().parent.parent / "build" / "cluster"
+ROOT = Path(__file__).resolve().parent.parent / "build" / "cluster"  # the Maven cache, and the nodes
 FIRST_HTTP_PORT = 9250
 FIRST_TRANSPORT_PORT = 9350
 HEAP = os.environ.get("ZHENGCE_ES_HEAP", "512m")  # per node; the benchmark gives it more
@@ -60,9 +61,22 @@ def _java_home() -> str:
     return str(Path(os.path.realpath(shutil.which("java") or "java")).parent.parent)
 
 
+def _open_to_all(path: Path) -> bool:
+    return all(folder.stat().st_mode & 0o001 for folder in (path, *path.parents) if folder.exists())
+
+
+def runtime_root() -> Path:
+    """Where the server is unpacked and the nodes keep their files: build/cluster, unless the
+    user nobody (the nodes' user, when run as root) could not reach it — a checkout under /root —
+    then a folder of the system's temporary directory."""
+    if os.geteuid() != 0 or _open_to_all(ROOT.parent):
+        return ROOT
+    return Path(tempfile.gettempdir()) / "zhengce-es-cluster"
+
+
 def distribution() -> Path:
     """The unpacked server, fetched with Maven and unpacked the first time."""
-    home = ROOT / f"elasticsearch-{VERSION}"
+    home = runtime_root() / f"elasticsearch-{VERSION}"
     if (home / "bin" / "elasticsearch").exists():
         return home
     if not _zip_path().exists():
@@ -104,7 +118,7 @@ class Node:
 
     @property
     def folder(self) -> Path:
-        return ROOT / self.name
+        return runtime_root() / self.name
 
 
 @dataclass

@@ -5,6 +5,7 @@ own cluster, so they are skipped when ZHENGCE_ES_URL names somebody else's."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -112,6 +113,27 @@ def test_documents_the_cluster_refuses_are_reported_and_the_rest_indexed(engine,
     assert [doc_id for doc_id, _ in report.failed] == ["refused0000000000"]
     assert "[publisher]" in report.failed[0][1]  # the reason names the field
     assert report.indexed == engine.count() == len(documents) - 1
+
+
+def test_reindex_names_a_document_the_cluster_refuses_and_exits_1(data_dir, es_url, tmp_path):
+    from crawler.raw_store import RawStore
+
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data, ignore=shutil.ignore_patterns("index"))
+    with RawStore(data / "raw.sqlite3") as store:
+        page = next(r for r in store.iter_latest() if r.url.endswith("t20181015_1718001.htm"))
+        hostile = page.body.replace("发布机构：</th><td>泉港区人民政府办公室".encode(),
+                                    ("发布机构：</th><td>" + "局" * 12_000).encode())
+        assert hostile != page.body
+        store.put(page.site, page.url, page.final_url, 200, page.headers, hostile)
+    alias = f"zhengce-it-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "ZHENGCE_ENGINE": "elasticsearch", "ZHENGCE_ES_URL": es_url, "ZHENGCE_ES_INDEX": alias}
+    done = subprocess.run([sys.executable, "-m", "zhengce.cli", "--data-dir", str(data), "reindex"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "not indexed:" in done.stderr and "[publisher]" in done.stderr, done.stderr
+    client = es_client(es_url)
+    assert client.count(index=alias)["count"] == int(done.stdout.split()[1])  # the rest is searchable
+    drop(client, alias)
 
 
 def test_an_index_of_other_fields_is_refused_with_the_remedy(engine):
