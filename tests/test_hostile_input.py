@@ -12,7 +12,7 @@ import pytest
 from analyzers.model import document_id
 from crawler.raw_store import RawStore
 from tests.conftest import zhengce
-from tests.hostile import BASE, docx_bomb, pdf_with_text, policy_page, put_page, slow_pdf
+from tests.hostile import docx_bomb, pdf_with_text, policy_page, put_page, slow_pdf
 from indexer.base import SearchQuery
 from zhengce.engines import open_engine
 from zhengce.locks import exclusive

@@ -81,7 +81,7 @@ def test_a_same_day_profile_for_one_unit_changes_exactly_that_units_rows(api):
     folder, http = api
     before = rows(http, as_of="2026-11-25")
     rules = folder / "timeliness.toml"
-    rules.write_text(f'[[assign]]\nunit = "区民政局"\nprofile = "same_day"\n', encoding="utf-8")  # an alias of the unit
+    rules.write_text('[[assign]]\nunit = "区民政局"\nprofile = "same_day"\n', encoding="utf-8")  # an alias of the unit
     try:
         after = rows(http, as_of="2026-11-25")
     finally:

@@ -7,7 +7,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from search_api.auth import SESSION_COOKIE, OptionalStaffDep, StaffDep, StaffStoreDep, same_origin
