@@ -16,6 +16,8 @@ from analyzers.abbreviations import ABBREVIATIONS_PRODUCT, abbreviation_table, l
 from analyzers.domains import default_taxonomy
 from analyzers.model import Document
 from indexer.query import QueryPlan, parse_query
+from indexer.ranking import group_interpretations
+from indexer.snippets import snippet, title_html
 
 # 发布机构 and 责任单位 are counted apart; "unit" (a unit in either role) filters, as do validity.
 FACETS = ("domain", "publisher", "responsible", "year", "type", "kind")
@@ -104,6 +106,15 @@ class SearchResult:
     @property
     def words(self) -> list[str]:
         return list(self.plan.words)
+
+
+@dataclass
+class Executed:
+    """An engine's answer to a planned search: the total, the page as (score, document) in
+    order, and the facet counts."""
+    total: int
+    page: list[tuple[float, Document]]
+    facets: dict[str, list[FacetCount]]
 
 
 @dataclass
@@ -207,8 +218,23 @@ class SearchEngine(ABC):
         """IndexOutdated when the current index was built with other fields than this version
         searches; nothing when it fits, or when there is no index yet."""
 
+    def search(self, query: SearchQuery) -> SearchResult:
+        """The whole search, the same on every engine: the query planned (plan), run by the
+        engine (execute), and its page read with zhengce's snippets and highlighted titles, an
+        interpretation found with its policy placed under it."""
+        plan = self.plan(query.q, query.field)
+        executed = self.execute(plan, query)
+        if executed is None:
+            return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)
+        terms = plan.highlight_terms
+        hits = [Hit(document, score, snippet(document, terms), title_html(document, terms))
+                for score, document in executed.page]
+        return SearchResult(total=executed.total, hits=group_interpretations(hits), facets=executed.facets, plan=plan)
+
     @abstractmethod
-    def search(self, query: SearchQuery) -> SearchResult: ...
+    def execute(self, plan: QueryPlan, query: SearchQuery) -> Executed | None:
+        """The engine's part: the plan's query tree (indexer.query_tree) rendered and run — the
+        page in order, the total and the facet counts; None when there is no index yet."""
 
     @abstractmethod
     def get(self, doc_id: str) -> Document | None: ...

@@ -21,16 +21,14 @@ from elasticsearch.helpers import streaming_bulk
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACET_SIZES, FACETS, REINDEX_HINT, EngineUnavailable, FacetCount, Hit, IndexOutdated, IndexReport,
-    SearchEngine, SearchQuery, SearchResult, Suggestion, facet_counts,
+    COUNTABLE, FACET_SIZES, FACETS, REINDEX_HINT, EngineUnavailable, Executed, FacetCount, IndexOutdated, IndexReport,
+    SearchEngine, SearchQuery, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan
 from indexer.query_tree import (
     BoolNode, ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
 )
-from indexer.ranking import group_interpretations
-from indexer.snippets import snippet, title_html
 
 SUPPORTED_MAJORS = (8, 9)
 SCAN_BATCH = 1000
@@ -297,8 +295,7 @@ class ElasticsearchEngine(SearchEngine):
                 return
             after = hits[-1]["sort"]
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        plan: QueryPlan = self.plan(query.q, query.field)
+    def execute(self, plan: QueryPlan, query: SearchQuery) -> Executed | None:
         by_date = [{"published": {"order": "asc" if query.sort == "oldest" else "desc", "missing": "_last"}}]
         sort = [{"_score": "desc"}, *by_date] if plan.has_text and query.sort == "relevance" else by_date
         found = self._search(
@@ -306,18 +303,9 @@ class ElasticsearchEngine(SearchEngine):
             source=SOURCE, track_total_hits=True, aggs=self._aggregations(FACET_SIZES),
         )
         if found is None:
-            return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)
-        terms = plan.highlight_terms
-        hits = []
-        for hit in found["hits"]["hits"]:
-            document = self._document(hit)
-            hits.append(Hit(document, float(hit.get("_score") or 0.0), snippet(document, terms), title_html(document, terms)))
-        return SearchResult(
-            total=found["hits"]["total"]["value"],
-            hits=group_interpretations(hits),
-            facets={name: self._buckets(found, name) for name in FACETS},
-            plan=plan,
-        )
+            return None
+        page = [(float(hit.get("_score") or 0.0), self._document(hit)) for hit in found["hits"]["hits"]]
+        return Executed(found["hits"]["total"]["value"], page, {name: self._buckets(found, name) for name in FACETS})
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
         suggestions: list[Suggestion] = []

@@ -3,9 +3,12 @@ interpretation found with its policy is shown under that policy."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from analyzers.model import DocKind
-from indexer.base import Hit
+
+if TYPE_CHECKING:  # the interface orders its results with this module
+    from indexer.base import Hit
 
 TIE_WINDOW = 20  # extra hits fetched so that ties across a page boundary are ordered too
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)

@@ -24,16 +24,15 @@ from tantivy import Occur, Query
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACET_SIZES, FACETS, REINDEX_HINT, FacetCount, Hit, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
-    SearchResult, Suggestion, facet_counts,
+    COUNTABLE, FACET_SIZES, REINDEX_HINT, Executed, FacetCount, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
+    Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan
 from indexer.query_tree import (
     ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
 )
-from indexer.ranking import TIE_WINDOW, break_ties_by_recency, group_interpretations
-from indexer.snippets import snippet, title_html
+from indexer.ranking import TIE_WINDOW, break_ties_by_recency
 
 FACET_THREAD_FROM = 50_000  # documents
 _SCAN_BATCH = 1000
@@ -277,11 +276,10 @@ class TantivyEngine(SearchEngine):
         )
         return found.count or 0, ordered[query.offset : query.offset + query.size]
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        plan = self.plan(query.q, query.field)
+    def execute(self, plan: QueryPlan, query: SearchQuery) -> Executed | None:
         searcher = self._searcher()
         if searcher is None:
-            return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS}, plan=plan)
+            return None
         full = self._full_query(plan, query)
         # tantivy lets go of the GIL while it searches: in a large index facets are counted on
         # another core while this thread ranks and reads the page, which hides most of their
@@ -291,17 +289,8 @@ class TantivyEngine(SearchEngine):
         if searcher.num_docs >= FACET_THREAD_FROM:
             counting = _facet_pool().submit(self._counts, searcher, full, FACET_SIZES)
         total, page = self._ranked(searcher, full, query, by_score=plan.has_text and query.sort == "relevance")
-        terms = plan.highlight_terms
-        hits = []
-        for score, address in page:
-            document = self._document(searcher, address)
-            hits.append(Hit(document, float(score), snippet(document, terms), title_html(document, terms)))
-        return SearchResult(
-            total=total,
-            hits=group_interpretations(hits),
-            facets=counting.result() if counting else self._counts(searcher, full, FACET_SIZES),
-            plan=plan,
-        )
+        documents = [(float(score), self._document(searcher, address)) for score, address in page]
+        return Executed(total, documents, counting.result() if counting else self._counts(searcher, full, FACET_SIZES))
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
         searcher = self._searcher()
