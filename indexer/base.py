@@ -231,10 +231,17 @@ class SearchEngine(ABC):
                 for score, document in executed.page]
         return SearchResult(total=executed.total, hits=group_interpretations(hits), facets=executed.facets, plan=plan)
 
+    def page(self, query: SearchQuery) -> tuple[int, list[Document]]:
+        """How many documents match, and the query's page of them in its order: no facet counts,
+        snippets or grouping — a listing that costs what it shows."""
+        executed = self.execute(self.plan(query.q, query.field), query, count_facets=False)
+        return (0, []) if executed is None else (executed.total, [document for _score, document in executed.page])
+
     @abstractmethod
-    def execute(self, plan: QueryPlan, query: SearchQuery) -> Executed | None:
+    def execute(self, plan: QueryPlan, query: SearchQuery, count_facets: bool = True) -> Executed | None:
         """The engine's part: the plan's query tree (indexer.query_tree) rendered and run — the
-        page in order, the total and the facet counts; None when there is no index yet."""
+        page in order, the total and (unless not wanted) the facet counts; None when there is no
+        index yet."""
 
     @abstractmethod
     def get(self, doc_id: str) -> Document | None: ...

@@ -295,17 +295,19 @@ class ElasticsearchEngine(SearchEngine):
                 return
             after = hits[-1]["sort"]
 
-    def execute(self, plan: QueryPlan, query: SearchQuery) -> Executed | None:
+    def execute(self, plan: QueryPlan, query: SearchQuery, count_facets: bool = True) -> Executed | None:
         by_date = [{"published": {"order": "asc" if query.sort == "oldest" else "desc", "missing": "_last"}}]
         sort = [{"_score": "desc"}, *by_date] if plan.has_text and query.sort == "relevance" else by_date
+        aggregations = {"aggs": self._aggregations(FACET_SIZES)} if count_facets else {}
         found = self._search(
             query=render(search_node(plan, query)), from_=query.offset, size=query.size, sort=sort,
-            source=SOURCE, track_total_hits=True, aggs=self._aggregations(FACET_SIZES),
+            source=SOURCE, track_total_hits=True, **aggregations,
         )
         if found is None:
             return None
         page = [(float(hit.get("_score") or 0.0), self._document(hit)) for hit in found["hits"]["hits"]]
-        return Executed(found["hits"]["total"]["value"], page, {name: self._buckets(found, name) for name in FACETS})
+        facets = {name: self._buckets(found, name) for name in FACETS} if count_facets else {}
+        return Executed(found["hits"]["total"]["value"], page, facets)
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
         suggestions: list[Suggestion] = []

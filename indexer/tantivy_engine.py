@@ -276,7 +276,7 @@ class TantivyEngine(SearchEngine):
         )
         return found.count or 0, ordered[query.offset : query.offset + query.size]
 
-    def execute(self, plan: QueryPlan, query: SearchQuery) -> Executed | None:
+    def execute(self, plan: QueryPlan, query: SearchQuery, count_facets: bool = True) -> Executed | None:
         searcher = self._searcher()
         if searcher is None:
             return None
@@ -285,12 +285,14 @@ class TantivyEngine(SearchEngine):
         # another core while this thread ranks and reads the page, which hides most of their
         # cost. In a small one the hand-off costs more CPU than it hides (measured: +15-30% CPU
         # per search at 3,000 and 10,000 documents, for the same latency).
+        sizes = FACET_SIZES if count_facets else {}
         counting = None
-        if searcher.num_docs >= FACET_THREAD_FROM:
-            counting = _facet_pool().submit(self._counts, searcher, full, FACET_SIZES)
+        if sizes and searcher.num_docs >= FACET_THREAD_FROM:
+            counting = _facet_pool().submit(self._counts, searcher, full, sizes)
         total, page = self._ranked(searcher, full, query, by_score=plan.has_text and query.sort == "relevance")
         documents = [(float(score), self._document(searcher, address)) for score, address in page]
-        return Executed(total, documents, counting.result() if counting else self._counts(searcher, full, FACET_SIZES))
+        facets = counting.result() if counting else self._counts(searcher, full, sizes) if sizes else {}
+        return Executed(total, documents, facets)
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
         searcher = self._searcher()

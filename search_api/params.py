@@ -12,9 +12,12 @@ from analyzers.model import DocKind
 from analyzers.unit_registry import default_registry
 from indexer.base import MAX_PAGE_SIZE, MAX_RESULT_WINDOW, SEARCH_FIELDS, SORTS, SearchQuery
 from indexer.query import EARLIEST_DATE, LATEST_DATE, MAX_QUERY_CHARS
+from search_api.services import UNIT_PAGE_SIZE
 
 
 Values = Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Query(max_length=20)]
+# A page of one of a unit's lists (search_api.services.unit_detail), as deep as a search may go.
+UnitPage = Annotated[int, Query(ge=1, le=MAX_RESULT_WINDOW // UNIT_PAGE_SIZE, description="page of that list")]
 
 
 class DayProblem(ValueError):

@@ -206,8 +206,13 @@ class UnitTaskOut(BaseModel):
 class UnitDetailOut(BaseModel):
     name: str
     aliases: list[str]
-    issued: list[DocumentRef]
-    tasks: list[UnitTaskOut]
+    issued: list[DocumentRef] = Field(description="page `issued_page` of the documents it issued, newest first")
+    issued_total: int = Field(description="documents it issued")
+    issued_page: int
+    tasks: list[UnitTaskOut] = Field(description="its tasks in page `tasks_page` of the documents naming it 责任单位")
+    task_documents: int = Field(description="documents naming it 责任单位")
+    tasks_page: int
+    size: int = Field(description="documents per page of either list")
 
     @classmethod
     def of(cls, unit: UnitDetail) -> "UnitDetailOut":
@@ -215,6 +220,11 @@ class UnitDetailOut(BaseModel):
             name=unit.name,
             aliases=list(unit.aliases),
             issued=[DocumentRef.of(d) for d in unit.issued],
+            issued_total=unit.issued_total,
+            issued_page=unit.issued_page,
+            task_documents=unit.task_documents,
+            tasks_page=unit.tasks_page,
+            size=unit.size,
             tasks=[
                 UnitTaskOut(
                     policy=DocumentRef.of(t.policy), section=t.section, task=t.task, role=t.role,

@@ -228,20 +228,32 @@ class UnitTask:
     co_units: list[tuple[str, str]]  # (name, role) of the other units on the same task
 
 
+UNIT_PAGE_SIZE = 20  # documents per page of a unit's lists
+
+
 @dataclass
 class UnitDetail:
     name: str
     aliases: tuple[str, ...]
-    issued: list[Document]
-    tasks: list[UnitTask]
+    issued: list[Document]  # this page of the documents it issued, newest first
+    issued_total: int
+    tasks: list[UnitTask]  # its tasks in this page of the documents that name it 责任单位
+    task_documents: int  # how many documents name it 责任单位
+    issued_page: int = 1
+    tasks_page: int = 1
+    size: int = UNIT_PAGE_SIZE
 
 
-def unit_detail(engine: SearchEngine, name: str) -> UnitDetail | None:
+def unit_detail(engine: SearchEngine, name: str, issued_page: int = 1, tasks_page: int = 1,
+                size: int = UNIT_PAGE_SIZE) -> UnitDetail | None:
+    """A unit's documents and tasks, a page of each: what the page shows is read from the
+    index, never every document of the unit (a county government issues thousands)."""
     registry = default_registry()
     canonical = registry.canonical(name)
-    issued = list(engine.documents(SearchQuery(publisher=canonical)))
+    issued_total, issued = engine.page(SearchQuery(publisher=canonical, sort="newest", page=issued_page, size=size))
+    task_documents, named = engine.page(SearchQuery(responsible=canonical, sort="newest", page=tasks_page, size=size))
     tasks = []
-    for document in engine.documents(SearchQuery(unit=canonical)):
+    for document in named:
         for unit in document.units:
             if unit.name != canonical:
                 continue
@@ -251,6 +263,7 @@ def unit_detail(engine: SearchEngine, name: str) -> UnitDetail | None:
                 if other.name != canonical and other.section == unit.section and other.task == unit.task
             ]
             tasks.append(UnitTask(document, unit.section, unit.task, unit.role, co_units))
-    if not issued and not tasks and canonical not in registry.units:
+    if not issued_total and not task_documents and canonical not in registry.units:
         return None
-    return UnitDetail(canonical, registry.aliases(canonical), issued, tasks)
+    return UnitDetail(canonical, registry.aliases(canonical), issued, issued_total, tasks, task_documents,
+                      issued_page, tasks_page, size)

@@ -189,3 +189,36 @@ def test_calendar_status_names_years_and_sources(client):
     status = client.get("/api/reports/calendar").json()
     assert [y["year"] for y in status["years"]][:2] == [2007, 2008] and status["years"][0]["source"] == "内置"
     assert status["settled_through"] >= "2026-12-14" and status["missing_years"] == []
+
+
+def test_a_unit_is_read_a_page_at_a_time_never_by_scanning_the_index(data_dir):
+    from indexer.tantivy_engine import TantivyEngine
+    from search_api.services import unit_detail
+
+    class NoScan(TantivyEngine):
+        def documents(self, query):
+            raise AssertionError("a unit page read every document of the unit")
+
+    engine = NoScan(data_dir / "index" / "tantivy")
+    whole = unit_detail(engine, "区民政局")
+    assert whole.issued_total == len(whole.issued) >= 4 and whole.task_documents >= 4
+    issued, tasks = [], []
+    for page in range(1, 4):
+        part = unit_detail(engine, "区民政局", issued_page=page, tasks_page=page, size=2)
+        assert len(part.issued) <= 2 and len({t.policy.id for t in part.tasks}) <= 2
+        issued += part.issued
+        tasks += part.tasks
+    assert [d.id for d in issued] == [d.id for d in whole.issued][:6]  # newest first, page after page
+    dates = [d.published_at for d in whole.issued]
+    assert dates == sorted(dates, reverse=True)
+    assert {(t.policy.id, t.section) for t in tasks} <= {(t.policy.id, t.section) for t in whole.tasks}
+
+
+def test_a_units_lists_are_paged_in_the_api_and_the_page(client):
+    first = client.get("/api/units/区民政局").json()
+    assert first["issued_total"] >= len(first["issued"]) and first["issued_page"] == 1 and first["size"] == 20
+    beyond = client.get("/api/units/区民政局", params={"issued_page": 50}).json()
+    assert beyond["issued"] == [] and beyond["issued_total"] == first["issued_total"]
+    assert client.get("/api/units/区民政局", params={"tasks_page": 0}).status_code == 422
+    page = client.get("/units/区民政局").text
+    assert f"发布的文件（{first['issued_total']}）" in page and f"承担的任务（{first['task_documents']} 件文件）" in page

@@ -20,7 +20,7 @@ from search_api.auth import OptionalStaffDep, StaffStoreDep
 from search_api.deps import EngineDep, SettingsDep
 from search_api.exports import DUE_LABELS
 from indexer.query import EARLIEST_DATE, LATEST_DATE
-from search_api.params import DayProblem, SearchQueryDep, form_day
+from search_api.params import DayProblem, SearchQueryDep, UnitPage, form_day
 from search_api.services import ReportSelection, timeliness_report, unit_detail, units_overview
 from search_api.versions import diff
 from ui.templating import HERE, templates
@@ -324,8 +324,17 @@ def units_page(request: Request, engine: EngineDep):
 
 
 @router.get("/units/{name:path}", response_class=HTMLResponse)
-def unit_page(request: Request, engine: EngineDep, name: str):
-    detail = unit_detail(engine, name)
+def unit_page(request: Request, engine: EngineDep, name: str, issued_page: UnitPage = 1, tasks_page: UnitPage = 1):
+    detail = unit_detail(engine, name, issued_page, tasks_page)
     if detail is None:
         raise HTTPException(404, "未找到该单位")
-    return templates.TemplateResponse(request, "unit.html", {"unit": detail, "kind_names": KIND_NAMES})
+
+    def pages(total: int) -> int:
+        return max(1, -(-total // detail.size))
+
+    def link(**changed: int) -> str:
+        state = {"tasks_page": detail.tasks_page, "issued_page": detail.issued_page, **changed}
+        return "?" + urlencode({k: v for k, v in state.items() if v > 1})
+
+    return templates.TemplateResponse(request, "unit.html", {"unit": detail, "kind_names": KIND_NAMES,
+                                                             "pages": pages, "link": link})

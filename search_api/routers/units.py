@@ -1,6 +1,7 @@
 from fastapi import APIRouter, HTTPException, Path
 
 from search_api.deps import EngineDep
+from search_api.params import UnitPage
 from search_api.schemas import UnitDetailOut, UnitSummaryOut
 from search_api.services import unit_detail, units_overview
 
@@ -13,10 +14,12 @@ def list_units(engine: EngineDep) -> list[UnitSummaryOut]:
 
 
 @router.get("/{name:path}", response_model=UnitDetailOut, summary="What a unit issued, leads and cooperates on")
-def get_unit(engine: EngineDep, name: str = Path(max_length=100, description="canonical name or alias")) -> UnitDetailOut:
-    """The documents the unit issued, and every task (policy, section, task text) it leads
-    (牵头), cooperates on (配合) or is responsible for, with the other units on that task."""
-    detail = unit_detail(engine, name)
+def get_unit(engine: EngineDep, name: str = Path(max_length=100, description="canonical name or alias"),
+             issued_page: UnitPage = 1, tasks_page: UnitPage = 1) -> UnitDetailOut:
+    """The documents the unit issued, and the tasks (policy, section, task text) it leads
+    (牵头), cooperates on (配合) or is responsible for, with the other units on that task: each
+    list a page of UNIT_PAGE_SIZE documents, with its total."""
+    detail = unit_detail(engine, name, issued_page, tasks_page)
     if detail is None:
         raise HTTPException(404, f"no unit named {name} in the registry or the documents")
     return UnitDetailOut.of(detail)
