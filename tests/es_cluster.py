@@ -189,6 +189,9 @@ class Cluster:
         if not pid_file.exists():
             return
         pid = int(pid_file.read_text())
+        if node.process is None and not _is_node(pid, node.name):
+            pid_file.unlink()  # left by a run long gone: the number may be another process's now
+            return
         try:
             os.killpg(pid, signal.SIGKILL if force else signal.SIGTERM)
         except ProcessLookupError:
@@ -227,6 +230,15 @@ class Cluster:
                 time.sleep(1)
             if time.monotonic() > deadline:
                 raise ClusterUnavailable(f"the cluster did not reach {nodes} nodes and {status} in {START_SECONDS} s")
+
+
+def _is_node(pid: int, name: str) -> bool:
+    """Whether the process is that node of ours (its command line says so)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return "elasticsearch" in command and f"node.name={name}" in command
 
 
 def _alive(pid: int, process: subprocess.Popen | None) -> bool:
