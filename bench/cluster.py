@@ -22,7 +22,7 @@ from bench.corpus import CorpusGenerator
 from bench.search import drive, load_arguments, memory_mb, percentile, queries, start_server
 from indexer.elastic_engine import ElasticsearchEngine
 from indexer.tantivy_engine import TantivyEngine
-from tests.conftest import es_client
+from tests.conftest import drop_builds, es_client
 
 
 def measure(data: Path, port: int, env: dict, search_paths: list[str], clients: int, requests: int) -> dict:
@@ -74,10 +74,7 @@ def main() -> None:
                                  **measure(data, 8600 + os.getpid() % 100 + number, env, search_paths, args.clients,
                                            args.requests)}
     finally:
-        client = es_client(url)
-        names = list(client.indices.get(index=f"{alias}-*", allow_no_indices=True))
-        if names:
-            client.indices.delete(index=",".join(names))
+        drop_builds(es_client(url), alias)
         if cluster:
             cluster.stop()
     print(f"{'':30}{'tantivy':>12}{'elasticsearch':>16}")

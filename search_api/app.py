@@ -53,8 +53,9 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
 
 async def _unusable(request: Request, exc: Exception) -> Response:
     """The deployment's own files or engine cannot be used (an index built by an older version,
-    a broken rules file, a cluster that does not answer): 503 with the reason, which names the file and what to do — to staff and API
-    clients; the public page says the service is unavailable."""
+    a broken rules file, a cluster that does not answer): 503 with the reason, which names the
+    file and what to do — to staff and API clients; the public page says the service is
+    unavailable."""
     if is_page(request):
         return error_page(request, 503)
     return json_error(503, str(exc))

@@ -94,6 +94,13 @@ def es_client(url: str):
                    os.environ.get("ZHENGCE_ES_PASSWORD", ""), os.environ.get("ZHENGCE_ES_CA_CERTS", ""))
 
 
+def drop_builds(client, alias: str) -> None:
+    """Every index a test's builds under this alias left (the cluster refuses wildcards in deletes)."""
+    names = list(client.indices.get(index=f"{alias}-*", allow_no_indices=True))
+    if names:
+        client.indices.delete(index=",".join(names))
+
+
 @pytest.fixture(scope="module")
 def client(api_url):
     """An HTTP client of the real API server, as the public."""

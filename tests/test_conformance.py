@@ -21,7 +21,7 @@ import pytest
 
 from indexer.base import SearchQuery, search_products
 from indexer.tantivy_engine import TantivyEngine
-from tests.conftest import es_client
+from tests.conftest import drop_builds, es_client
 
 EXPECTED = Path(__file__).parent / "data" / "conformance" / "expected.json"
 ENGINES = ["tantivy", "elasticsearch"]
@@ -72,9 +72,7 @@ def engine(request, data_dir, tmp_path_factory):
     report = under_test.replace_all(documents, derived=products)
     assert report.failed == []
     yield under_test
-    for index in under_test._indices():
-        client.indices.delete(index=index)
-        client.indices.delete(index=index + "-derived", ignore_unavailable=True)
+    drop_builds(client, under_test.alias)
 
 
 def path(document) -> str:

@@ -164,6 +164,11 @@ def back_to_results(back: str) -> str | None:
     return links.page(page)
 
 
+def page_count(total: int, size: int) -> int:
+    """Pages of `size` that `total` results fill; one, empty, when there are none."""
+    return max(1, -(-total // size))
+
+
 def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
     """1 … 4 5 [6] 7 8 … 20: None where numbers are left out."""
     wanted = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
@@ -210,7 +215,7 @@ def search_page(request: Request, query: SearchQueryDep, engine: EngineDep):
     if not request.query_params:
         return landing_page(request, engine)
     result = services.search(engine, query)
-    pages = max(1, -(-result.total // query.size))
+    pages = page_count(result.total, query.size)
     beyond = result.total > 0 and query.page > pages  # said once, as a 404: that page does not exist
     links = SearchLinks.of(request)
     return templates.TemplateResponse(
@@ -329,12 +334,10 @@ def unit_page(request: Request, engine: EngineDep, name: str, issued_page: UnitP
     if detail is None:
         raise HTTPException(404, "未找到该单位")
 
-    def pages(total: int) -> int:
-        return max(1, -(-total // detail.size))
-
     def link(**changed: int) -> str:
         state = {"tasks_page": detail.tasks_page, "issued_page": detail.issued_page, **changed}
         return "?" + urlencode({k: v for k, v in state.items() if v > 1})
 
     return templates.TemplateResponse(request, "unit.html", {"unit": detail, "kind_names": KIND_NAMES,
-                                                             "pages": pages, "link": link})
+                                                             "pages": lambda total: page_count(total, detail.size),
+                                                             "link": link})
