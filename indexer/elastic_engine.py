@@ -220,21 +220,29 @@ class ElasticsearchEngine(SearchEngine):
         return base64.b64decode(found["_source"]["payload"])
 
     # ---- reading ----
-    def _search(self, **body) -> dict | None:
+    def _search(self, again: bool = False, **body) -> dict | None:
         # A shard without a live copy fails the search (after the client's retries on other
         # nodes) rather than answering with part of the results, as Elasticsearch would.
         try:
             return self.client.search(index=self.alias, allow_partial_search_results=False, **body).body
-        except NotFoundError:  # no index yet
-            return None
+        except NotFoundError as exc:
+            if _no_index(exc):
+                return None
+            if again:
+                raise EngineUnavailable(f"Elasticsearch lost the search twice: {exc}") from exc
+            # 404 "No search context found": the node that ran a shard's query phase left before
+            # the fetch. Asked once more, the search runs on the copies that remain.
+            return self._search(again=True, **body)
         except (TransportError, ApiError) as exc:
             _raise_unanswered(exc)
 
     def _count(self, **body) -> int:
         try:
             found = self.client.count(index=self.alias, **body)
-        except NotFoundError:
-            return 0
+        except NotFoundError as exc:
+            if _no_index(exc):
+                return 0
+            _raise_unanswered(exc)
         except (TransportError, ApiError) as exc:
             _raise_unanswered(exc)
         if found["_shards"].get("failed"):
@@ -316,6 +324,11 @@ class ElasticsearchEngine(SearchEngine):
             for hit in (found or {}).get("hits", {}).get("hits", []):
                 suggestions.append(Suggestion.of(kind, self._document(hit)))
         return suggestions[:size]
+
+
+def _no_index(exc: NotFoundError) -> bool:
+    """A 404 that means there is no index yet — not one of the other 404s a search can meet."""
+    return exc.error == "index_not_found_exception"
 
 
 def _raise_unanswered(exc: TransportError | ApiError) -> NoReturn:

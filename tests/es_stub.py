@@ -34,6 +34,9 @@ class StubState:
     reject_ids: set[str] = field(default_factory=set)  # bulk items answered with a mapping error
     throttle_bulk_once: bool = False  # answer the first bulk with 429, as a busy cluster does
     search_hits: list[dict] | None = None  # canned hits; default: every stored document
+    # answer this many searches with the 404 a cluster gives when a node left between a search's
+    # query and fetch phases (real answers: tests/test_elastic_cluster.py, the node-lost test)
+    lose_search_contexts: int = 0
     stored: dict[tuple[str, str], dict] = field(default_factory=dict)  # (index, _id) → a single-document write
 
     def of(self, method: str, suffix: str = "") -> list[Recorded]:
@@ -127,6 +130,12 @@ def make_handler(state: StubState):
             self._reply(200, {"took": 1, "errors": errors, "items": items})
 
         def _search(self, body: dict) -> None:
+            if state.lose_search_contexts:
+                state.lose_search_contexts -= 1
+                reason = "No search context found for id [19]"
+                return self._reply(404, {"error": {"type": "search_phase_execution_exception", "reason": reason,
+                                                   "root_cause": [{"type": "search_context_missing_exception",
+                                                                   "reason": reason}]}, "status": 404})
             size = body.get("size", 10)
             start = body.get("from", 0)
             pool = state.search_hits

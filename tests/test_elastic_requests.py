@@ -191,3 +191,14 @@ def test_derived_products_are_stored_with_their_build_and_dropped_with_it(stub):
     assert engine.derived("facts.json.gz") == b"second"
     deleted = {r.path for r in state.requests if r.method == "DELETE"}
     assert f"/{first_index}-derived" in deleted
+
+
+def test_a_search_context_lost_with_a_node_is_asked_again_never_an_empty_answer(stub):
+    state, url = stub
+    engine = engine_for(url)
+    engine.replace_all(DOCS)
+    state.lose_search_contexts = 1
+    assert engine.search(SearchQuery()).total == len(DOCS)  # asked again: the whole answer
+    state.lose_search_contexts = 2
+    with pytest.raises(EngineUnavailable, match="lost the search twice"):
+        engine.search(SearchQuery())
