@@ -122,6 +122,7 @@ def domain_label(path: str) -> str:
 
 
 templates.env.filters["domain_label"] = domain_label
+templates.env.filters["domain_parts"] = split  # (top category, subcategory) of a path
 
 
 @dataclass
