@@ -7,11 +7,14 @@ failing both, text similarity with a policy published shortly before it. One int
 explain several policies."""
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections import Counter
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Callable
 
 from analyzers.doc_number import DOC_NUMBER, doc_number_key
 from analyzers.model import DocKind, Document, InterpretationLink, LinkMethod
@@ -56,9 +59,21 @@ def _quotes_title(quote: str, keys: set[str], issued: str) -> bool:
     return len(issued) >= 6 and quote.endswith(issued) and "关于" not in quote
 
 
-def _vector(doc: Document) -> Counter:
-    words = [w for w in query_words(f"{doc.title}\n{doc.title}\n{doc.body[:3000]}") if len(w) > 1]
-    return Counter(words)
+def _compared_text(doc: Document) -> str:
+    return f"{doc.title}\n{doc.title}\n{doc.body[:3000]}"
+
+
+def text_vector(doc: Document) -> Counter:
+    """The words a document is compared by (jieba: the costly part of linking by similarity)."""
+    return Counter(w for w in query_words(_compared_text(doc)) if len(w) > 1)
+
+
+def vector_key(doc: Document) -> str:
+    """What text_vector depends on, as a hash: the key of a cache of vectors."""
+    return hashlib.sha1(_compared_text(doc).encode("utf-8")).hexdigest()
+
+
+Vectors = Callable[[Document], Counter]
 
 
 @dataclass
@@ -69,21 +84,30 @@ class _Evidence:
 
 
 class _Similarity:
-    """TF-IDF cosine between interpretations and policies; each document's weights and norm are
-    computed once, not once per pair compared."""
+    """TF-IDF cosine between interpretations and policies. A document's words are asked of
+    `vectors` (a cache of text_vector, or text_vector itself) only when the first interpretation
+    without other evidence needs them; weights and norms are computed once per document."""
 
-    def __init__(self, documents: list[Document]):
-        counts = {doc.id: _vector(doc) for doc in documents}
-        frequency = Counter(word for vector in counts.values() for word in vector)
-        idf = {word: math.log((1 + len(documents)) / (1 + df)) + 1 for word, df in frequency.items()}
-        self.weights = {
-            doc_id: {w: (1 + math.log(c)) * idf[w] for w, c in vector.items()} for doc_id, vector in counts.items()
-        }
-        self.norms = {doc_id: math.sqrt(sum(x * x for x in ws.values())) for doc_id, ws in self.weights.items()}
+    def __init__(self, documents: list[Document], vectors: Vectors):
+        self.documents = documents
+        self.vectors = vectors
+        self.counts: dict[str, Counter] | None = None
+        self.idf: dict[str, float] = {}
+        self.weights: dict[str, tuple[dict[str, float], float]] = {}
+
+    def _weights(self, doc: Document) -> tuple[dict[str, float], float]:
+        if self.counts is None:
+            self.counts = {d.id: self.vectors(d) for d in self.documents}
+            frequency = Counter(word for vector in self.counts.values() for word in vector)
+            self.idf = {word: math.log((1 + len(self.documents)) / (1 + df)) + 1 for word, df in frequency.items()}
+        if doc.id not in self.weights:
+            weights = {w: (1 + math.log(c)) * self.idf[w] for w, c in self.counts[doc.id].items()}
+            self.weights[doc.id] = (weights, math.sqrt(sum(x * x for x in weights.values())))
+        return self.weights[doc.id]
 
     def score(self, a: Document, b: Document) -> float:
-        mine, theirs = self.weights[a.id], self.weights[b.id]
-        norm = self.norms[a.id] * self.norms[b.id]
+        (mine, mine_norm), (theirs, theirs_norm) = self._weights(a), self._weights(b)
+        norm = mine_norm * theirs_norm
         return sum(x * theirs.get(w, 0.0) for w, x in mine.items()) / norm if norm else 0.0
 
 
@@ -94,27 +118,73 @@ def _published_in_order(policy: Document, interpretation: Document, window: time
     return gap >= timedelta(days=-1) and (window is None or gap <= window)
 
 
-def _inferred(interpretation: Document, policies: list[Document], similarity: _Similarity) -> list[_Evidence]:
+MIN_ISSUED = 6  # characters of an issued document's title that a quote may end with
+
+
+class _Policies:
+    """The policies looked up by what an interpretation can cite — a 文号, a quoted title, the
+    tail of an issued plan's title — and by date, so that finding an interpretation's policy
+    costs what it cites, not a pass over every policy (a province has hundreds of thousands)."""
+
+    def __init__(self, policies: list[Document]):
+        self.policies = policies
+        self.by_number: dict[str, list[int]] = defaultdict(list)
+        self.by_title: dict[str, list[int]] = defaultdict(list)
+        self.by_issued: dict[str, list[int]] = defaultdict(list)
+        self.keys: list[tuple[set[str], str]] = []
+        for i, policy in enumerate(policies):
+            if policy.doc_number:
+                self.by_number[doc_number_key(policy.doc_number)].append(i)
+            keys, issued = _title_keys(policy.title)
+            self.keys.append((keys, issued))
+            for key in keys:
+                self.by_title[key].append(i)
+            if len(issued) >= MIN_ISSUED:
+                self.by_issued[issued].append(i)
+        dated = sorted((p.published_at.date(), i) for i, p in enumerate(policies) if p.published_at is not None)
+        self.dates = [day for day, _i in dated]
+        self.dated = [i for _day, i in dated]
+
+    def quoted(self, quotes: list[str]) -> set[int]:
+        """Policies whose title one of the quotes may name (_quotes_title decides)."""
+        found: set[int] = set()
+        for quote in map(_normalize, quotes):
+            found.update(self.by_title.get(quote, ()))
+            if "关于" not in quote:
+                for start in range(len(quote) - MIN_ISSUED + 1):
+                    found.update(self.by_issued.get(quote[start:], ()))
+        return found
+
+    def published_between(self, start, end) -> list[int]:
+        return self.dated[bisect_left(self.dates, start) : bisect_right(self.dates, end)]
+
+
+def _inferred(interpretation: Document, policies: _Policies, similarity: _Similarity) -> list[_Evidence]:
     text = f"{interpretation.title}\n{interpretation.body}"
     cited = {doc_number_key(m.group(0)) for m in DOC_NUMBER.finditer(text)}
     title_quotes = _QUOTED.findall(interpretation.title)
     body_quotes = _QUOTED.findall(interpretation.body)
+    candidates = {i for key in cited for i in policies.by_number.get(key, ())}
+    candidates |= policies.quoted(title_quotes + body_quotes)
     found: list[_Evidence] = []
-    for policy in policies:
+    for i in sorted(candidates):  # in the corpus's order, as a pass over every policy would meet them
+        policy = policies.policies[i]
         if not _published_in_order(policy, interpretation, None):
             continue
         if policy.doc_number and doc_number_key(policy.doc_number) in cited:
             found.append(_Evidence(policy, LinkMethod.doc_number, CONFIDENCE[LinkMethod.doc_number]))
             continue
-        keys, issued = _title_keys(policy.title)
+        keys, issued = policies.keys[i]
         if any(_quotes_title(q, keys, issued) for q in title_quotes):
             found.append(_Evidence(policy, LinkMethod.quoted_title, CONFIDENCE[LinkMethod.quoted_title]))
         elif any(_quotes_title(q, keys, issued) for q in body_quotes):
             found.append(_Evidence(policy, LinkMethod.quoted_title, QUOTED_IN_BODY_CONFIDENCE))
-    if found:
+    if found or interpretation.published_at is None:
         return found
-    nearby = [p for p in policies if _published_in_order(p, interpretation, SIMILARITY_WINDOW)]
-    scored = sorted(((similarity.score(interpretation, p), p) for p in nearby), key=lambda s: -s[0])
+    day = interpretation.published_at.date()
+    nearby = sorted(policies.published_between(day - SIMILARITY_WINDOW, day + timedelta(days=1)))
+    scored = sorted(((similarity.score(interpretation, policies.policies[i]), policies.policies[i]) for i in nearby),
+                    key=lambda s: -s[0])
     if scored and scored[0][0] >= SIMILARITY_THRESHOLD:
         score, policy = scored[0]
         return [_Evidence(policy, LinkMethod.similarity, round(min(score, SIMILARITY_MAX_CONFIDENCE), 3))]
@@ -137,7 +207,10 @@ def _form_rank(link: InterpretationLink) -> tuple[int, str]:
     return (FORM_ORDER.index(link.form) if link.form in FORM_ORDER else len(FORM_ORDER), link.title)
 
 
-def link_interpretations(documents: list[Document]) -> list[Document]:
+def link_interpretations(documents: list[Document], vectors: Vectors = text_vector) -> list[Document]:
+    """Every document with its links resolved: a policy's interpretations, an interpretation's
+    policies. `vectors`: where a document's words for similarity come from (a cache of them
+    makes an update cost what changed)."""
     by_url = {url: doc for doc in documents for url in {doc.url, *doc.urls}}
     policies = [doc for doc in documents if doc.kind is DocKind.policy]
     interpretations = [doc for doc in documents if doc.kind is DocKind.interpretation]
@@ -157,12 +230,13 @@ def link_interpretations(documents: list[Document]) -> list[Document]:
                 if all(e.policy.id != target.id for e in explicit[doc.id]):
                     explicit[doc.id].append(_Evidence(target, LinkMethod.backlink, 1.0))
 
-    similarity = _Similarity(policies + interpretations) if policies and interpretations else None
+    similarity = _Similarity(policies + interpretations, vectors)
+    indexed = _Policies(policies) if interpretations else None
     explains: dict[str, list[InterpretationLink]] = {}
     explained_by: dict[str, list[InterpretationLink]] = {}
     for interpretation in interpretations:
         evidence = explicit[interpretation.id] or (
-            _inferred(interpretation, policies, similarity) if similarity else []
+            _inferred(interpretation, indexed, similarity) if policies else []
         )
         for item in evidence:
             form = forms.get((item.policy.id, interpretation.id), "")

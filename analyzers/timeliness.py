@@ -121,8 +121,21 @@ FACTS_PRODUCT = "timeliness-facts.json.gz"  # the derived product stored with ea
 _FACTS = TypeAdapter(list[PolicyFacts])
 
 
+_ONE_FACTS = TypeAdapter(PolicyFacts)
+
+
+def dump_one_facts(facts: PolicyFacts) -> bytes:
+    """One policy's facts as they stand in the product: kept per policy between builds."""
+    return _ONE_FACTS.dump_json(facts)
+
+
+def pack_facts(dumped: Iterable[bytes]) -> bytes:
+    """The facts product from each policy's dump_one_facts, in order."""
+    return gzip.compress(b"[" + b",".join(dumped) + b"]", compresslevel=5)
+
+
 def dump_facts(facts: list[PolicyFacts]) -> bytes:
-    return gzip.compress(_FACTS.dump_json(facts), compresslevel=5)
+    return pack_facts(map(dump_one_facts, facts))
 
 
 def load_facts(payload: bytes) -> list[PolicyFacts]:

@@ -110,3 +110,16 @@ def apply_repeals(documents: list[Document]) -> list[Document]:
                 for target in targets.values():
                     target.validity = Validity(status=status, statement=f"{by} 载明：{reference}{status}", by=by)
     return documents
+
+
+def judge_expiry(documents: list[Document], today: date | None = None) -> list[Document]:
+    """A stated 有效期 judged against today, not the day its page was analyzed: a page analyzed
+    once and kept (an update re-analyzes only what changed) is still right when it expires."""
+    today = today or date.today()
+    for doc in documents:
+        validity = doc.validity
+        if validity and validity.valid_until and not validity.by and validity.statement == f"有效期至{validity.valid_until.isoformat()}":
+            status = "失效" if validity.valid_until < today else "有效"
+            if status != validity.status:
+                doc.validity = validity.model_copy(update={"status": status})
+    return documents

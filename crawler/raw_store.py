@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bodies (
@@ -79,6 +79,8 @@ class RawResponse:
     body: bytes
     fetched_at: datetime
     referer: str = ""  # the page that linked here: which column a document was found in
+    id: int = 0  # the row: later versions have larger ones
+
 
     def header(self, name: str) -> str:
         values = self.headers.get(name.lower())
@@ -131,6 +133,30 @@ class StoredError:
     stage: str
     message: str
     at: str
+
+
+_BATCH = 500  # URLs per query: below SQLite's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class LatestRow:
+    id: int
+    site: str
+    final_url: str
+
+
+@dataclass(frozen=True)
+class LatestIds:
+    """The newest row of each URL asked for (its id, site and final address), and the newest row
+    id as `RawStore.latest` finds it: by the address asked for, else by the address a redirect
+    led to."""
+
+    rows: dict[str, LatestRow]
+    by_final_url: dict[str, int]
+
+    def of(self, url: str) -> int | None:
+        row = self.rows.get(url)
+        return row.id if row else self.by_final_url.get(url)
 
 
 def _first(headers: dict[str, list[str]], name: str) -> str:
@@ -225,6 +251,22 @@ class RawStore:
                 )
         return outcome
 
+    def put_many(self, site: str, fetches: Iterable[tuple[str, int, dict[str, list[str]], bytes, datetime]]) -> None:
+        """First fetches of URLs the store has never seen — (url, status, headers, body, when) —
+        in one transaction: an imported archive, a benchmark's corpus. Unlike put, nothing is
+        compared with an earlier version: a URL already stored gets a second row."""
+        with self._db:
+            for url, status, headers, body, fetched_at in fetches:
+                sha1 = hashlib.sha1(body).hexdigest()
+                self._db.execute("INSERT OR IGNORE INTO bodies(sha1, data) VALUES (?, ?)", (sha1, body))
+                self._db.execute(
+                    "INSERT INTO responses(site, url, final_url, status, headers, body_sha1, fetched_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (site, url, url, status, json.dumps(headers, ensure_ascii=False), sha1, fetched_at.isoformat()))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO urls(url, site, last_checked, last_status) VALUES (?, ?, ?, ?)",
+                    (url, site, fetched_at.isoformat(), status))
+
     def touch(self, url: str, checked_at: datetime | None = None) -> Outcome:
         """A 304: the latest version still stands; only the check time moves."""
         with self._db:
@@ -240,15 +282,15 @@ class RawStore:
         return Visit(datetime.fromisoformat(row[0]), row[1], row[2], row[3]) if row else None
 
     _SELECT = (
-        "SELECT r.site, r.url, r.final_url, r.status, r.headers, b.data, r.fetched_at, r.referer"
+        "SELECT r.site, r.url, r.final_url, r.status, r.headers, b.data, r.fetched_at, r.referer, r.id"
         " FROM responses r JOIN bodies b ON b.sha1 = r.body_sha1"
     )
 
     @staticmethod
     def _row(row: tuple) -> RawResponse:
-        site, url, final_url, status, headers, body, fetched_at, referer = row
+        site, url, final_url, status, headers, body, fetched_at, referer, row_id = row
         return RawResponse(
-            site, url, final_url, status, json.loads(headers), body, datetime.fromisoformat(fetched_at), referer
+            site, url, final_url, status, json.loads(headers), body, datetime.fromisoformat(fetched_at), referer, row_id
         )
 
     def latest(self, url: str) -> RawResponse | None:
@@ -269,6 +311,25 @@ class RawStore:
         for row in self._db.execute(query, (site,) if site else ()):
             yield self._row(row)
 
+    def latest_ids(self) -> "LatestIds":
+        """The newest row of every URL, by the address asked for and by the one redirected to:
+        what `latest` would read, without reading a body (an index scan, not a table scan)."""
+        # SQLite reads the bare columns from the row that has the MAX.
+        rows = self._db.execute("SELECT url, MAX(id), site, final_url FROM responses GROUP BY url")
+        by_final = dict(self._db.execute("SELECT final_url, MAX(id) FROM responses GROUP BY final_url"))
+        return LatestIds({url: LatestRow(row_id, site, final) for url, row_id, site, final in rows}, by_final)
+
+    def response(self, row_id: int) -> RawResponse:
+        return self._row(self._db.execute(f"{self._SELECT} WHERE r.id = ?", (row_id,)).fetchone())
+
+    def max_id(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(id), 0) FROM responses").fetchone()[0]
+
+    def urls_since(self, row_id: int) -> set[str]:
+        """Every address (asked for, or redirected to) of a row stored after `row_id`."""
+        rows = self._db.execute("SELECT url, final_url FROM responses WHERE id > ?", (row_id,))
+        return {address for url, final_url in rows for address in (url, final_url)}
+
     def versions(self, url: str) -> list[RawResponse]:
         """Every stored version of a URL, oldest first."""
         return [self._row(row) for row in self._db.execute(f"{self._SELECT} WHERE r.url = ? ORDER BY r.id", (url,))]
@@ -278,8 +339,7 @@ class RawStore:
         SHA-256 of the bytes stored — the evidence of what a page said, and since when."""
         found: dict[str, list[StoredCapture]] = {}
         digests: dict[str, str] = {}
-        rows = self._db.execute("SELECT url, final_url, status, fetched_at, body_sha1 FROM responses ORDER BY id")
-        for url, final_url, status, fetched_at, body_sha1 in rows.fetchall():
+        for url, final_url, status, fetched_at, body_sha1 in self._rows_of(urls):
             for address in {url, final_url} & urls:
                 if body_sha1 not in digests:
                     body = self._db.execute("SELECT data FROM bodies WHERE sha1 = ?", (body_sha1,)).fetchone()
@@ -287,6 +347,20 @@ class RawStore:
                 found.setdefault(address, []).append(
                     StoredCapture(address, datetime.fromisoformat(fetched_at), status, digests[body_sha1]))
         return found
+
+    def _rows_of(self, urls: set[str]) -> list[tuple]:
+        """The rows asked for at, or redirected to, any of these URLs, oldest first: by the
+        indexes, a batch of URLs at a time, so that a few URLs cost a few rows, not a scan."""
+        rows: dict[int, tuple] = {}
+        addresses = sorted(urls)
+        for start in range(0, len(addresses), _BATCH):
+            batch = addresses[start : start + _BATCH]
+            marks = ",".join("?" * len(batch))
+            for column in ("url", "final_url"):
+                query = f"SELECT id, url, final_url, status, fetched_at, body_sha1 FROM responses WHERE {column} IN ({marks})"
+                for row_id, *row in self._db.execute(query, batch):
+                    rows[row_id] = tuple(row)
+        return [rows[row_id] for row_id in sorted(rows)]
 
     def first_fetch_by_site(self) -> dict[str, datetime]:
         """When each site was first crawled: before that, no page of it could have been seen."""
@@ -315,6 +389,14 @@ class RawStore:
         rows = self._db.execute(query + (" WHERE stage = ?" if stage else "") + " ORDER BY id", (stage,) if stage else ())
         return [StoredError(*row) for row in rows]
 
-    def clear_errors(self, stage: str) -> None:
+    def clear_errors(self, stage: str, urls: set[str] | None = None) -> None:
+        """Forget a stage's errors: all of them, or those of these URLs."""
         with self._db:
-            self._db.execute("DELETE FROM errors WHERE stage = ?", (stage,))
+            if urls is None:
+                self._db.execute("DELETE FROM errors WHERE stage = ?", (stage,))
+                return
+            addresses = sorted(urls)
+            for start in range(0, len(addresses), _BATCH):
+                batch = addresses[start : start + _BATCH]
+                self._db.execute(f"DELETE FROM errors WHERE stage = ? AND url IN ({','.join('?' * len(batch))})",
+                                 (stage, *batch))

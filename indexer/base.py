@@ -210,6 +210,14 @@ class SearchEngine(ABC):
         with another's products."""
 
     @abstractmethod
+    def apply(self, upserts: Iterable[Document], deletes: Iterable[str], count_hint: int = 0,
+              derived: Mapping[str, bytes] | None = None, dropped: Iterable[str] = ()) -> IndexReport:
+        """Change the index that answers in place: add these documents or replace those of their
+        ids, remove the documents of `deletes`, store the `derived` products and remove those named
+        in `dropped`. Searches go on answering meanwhile and see the change once it is whole; the
+        generation changes with it. EngineUnavailable when there is no index to change."""
+
+    @abstractmethod
     def derived(self, name: str) -> bytes | None:
         """A derived product of the build that answers now; None when that build has none."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from itertools import chain
 from collections.abc import Mapping
 from typing import Iterable, Iterator, NoReturn
 
@@ -55,7 +56,8 @@ def mapping(shards: int, replicas: int) -> dict:
             "number_of_shards": shards,
             "number_of_replicas": replicas,
         },
-        "mappings": {"dynamic": "strict", "properties": properties},
+        # _meta.update: bumped by every update, so that the generation changes with it.
+        "mappings": {"dynamic": "strict", "properties": properties, "_meta": {"update": 0}},
     }
 
 
@@ -170,18 +172,7 @@ class ElasticsearchEngine(SearchEngine):
         body = mapping(self.shards, 0)
         body["settings"]["refresh_interval"] = "-1"  # one refresh at the end is cheaper
         self.client.indices.create(index=index, settings=body["settings"], mappings=body["mappings"])
-        report = IndexReport(indexed=0)
-        actions = (_action(index, p) for p in prepare_all(documents, count_hint))
-        # A document the cluster refuses is reported; a cluster that stops answering ends the build.
-        for ok, item in streaming_bulk(
-            self.client, actions, chunk_size=BULK_CHUNK, max_retries=5, initial_backoff=1, max_backoff=30,
-            raise_on_error=False, raise_on_exception=True,
-        ):
-            if ok:
-                report.indexed += 1
-            else:
-                detail = item.get("index", item)
-                report.failed.append((str(detail.get("_id", "?")), json.dumps(detail.get("error", detail), ensure_ascii=False)[:500]))
+        report = self._bulk((_action(index, p) for p in prepare_all(documents, count_hint)))
         self.client.indices.put_settings(
             index=index, settings={"refresh_interval": None, "number_of_replicas": self.replicas}
         )
@@ -198,6 +189,46 @@ class ElasticsearchEngine(SearchEngine):
             self.client.indices.delete(index=name + DERIVED_SUFFIX, ignore_unavailable=True)
         return report
 
+    def _bulk(self, actions: Iterable[dict]) -> IndexReport:
+        """A document the cluster refuses is reported; a cluster that stops answering raises."""
+        report = IndexReport(indexed=0)
+        for ok, item in streaming_bulk(
+            self.client, actions, chunk_size=BULK_CHUNK, max_retries=5, initial_backoff=1, max_backoff=30,
+            raise_on_error=False, raise_on_exception=True,
+        ):
+            operation, detail = next(iter(item.items()))
+            if ok:
+                report.indexed += operation == "index"
+            elif not (operation == "delete" and detail.get("status") == 404):  # gone already: as asked
+                report.failed.append((str(detail.get("_id", "?")), json.dumps(detail.get("error", detail), ensure_ascii=False)[:500]))
+        return report
+
+    def apply(self, upserts: Iterable[Document], deletes: Iterable[str], count_hint: int = 0,
+              derived: Mapping[str, bytes] | None = None, dropped: Iterable[str] = ()) -> IndexReport:
+        indices = self._indices()
+        if len(indices) != 1:
+            raise EngineUnavailable(f"the alias {self.alias} names {len(indices)} indices, not one to update;"
+                                    " build one with `zhengce reindex`")
+        index = indices[0]
+        try:
+            deletions = ({"_op_type": "delete", "_index": index, "_id": doc_id} for doc_id in deletes)
+            report = self._bulk(chain(deletions, (_action(index, p) for p in prepare_all(upserts, count_hint))))
+            self.client.indices.refresh(index=index)
+            for product, payload in (derived or {}).items():
+                self._put_derived(index, product, payload)
+            for product in dropped:
+                self.client.options(ignore_status=404).delete(index=index + DERIVED_SUFFIX, id=product, refresh=True)
+            meta = self.client.indices.get_mapping(index=index)[index]["mappings"].get("_meta", {})
+            self.client.indices.put_mapping(index=index, meta={"update": int(meta.get("update", 0)) + 1})
+        except (TransportError, ApiError) as exc:
+            raise EngineUnavailable(f"Elasticsearch failed during the update ({exc}); the index {index} may hold part"
+                                    " of it: run `zhengce update` again once the cluster answers") from exc
+        return report
+
+    def _put_derived(self, index: str, product: str, payload: bytes) -> None:
+        self.client.index(index=index + DERIVED_SUFFIX, id=product,
+                          document={"payload": base64.b64encode(payload).decode("ascii")}, refresh=True)
+
     def _store_derived(self, index: str, derived: dict[str, bytes]) -> None:
         """Into a companion index of the build, one stored-only document per product: searches
         of the alias never see them."""
@@ -206,8 +237,7 @@ class ElasticsearchEngine(SearchEngine):
             mappings={"dynamic": False, "properties": {"payload": {"type": "binary"}}},
         )
         for product, payload in derived.items():
-            self.client.index(index=index + DERIVED_SUFFIX, id=product,
-                              document={"payload": base64.b64encode(payload).decode("ascii")}, refresh=True)
+            self._put_derived(index, product, payload)
 
     def derived(self, name: str) -> bytes | None:
         indices = self._indices()
@@ -254,7 +284,15 @@ class ElasticsearchEngine(SearchEngine):
         return Document.model_validate_json(hit["_source"]["source"])
 
     def generation(self) -> str:
-        return ",".join(sorted(self._indices()))
+        """The indices of the alias, each with its count of updates: one request."""
+        try:
+            found = self.client.indices.get_mapping(index=self.alias, filter_path="*.mappings._meta")
+        except NotFoundError:
+            return ""
+        except (TransportError, ApiError) as exc:
+            _raise_unanswered(exc)
+        return ",".join(f"{name}#{spec.get('mappings', {}).get('_meta', {}).get('update', 0)}"
+                        for name, spec in sorted(found.body.items()))
 
     def count(self) -> int:
         return self._count()

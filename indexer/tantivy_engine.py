@@ -24,8 +24,8 @@ from tantivy import Occur, Query
 
 from analyzers.model import Document
 from indexer.base import (
-    COUNTABLE, FACET_SIZES, REINDEX_HINT, Executed, FacetCount, IndexOutdated, IndexReport, SearchEngine, SearchQuery,
-    Suggestion, facet_counts,
+    COUNTABLE, FACET_SIZES, REINDEX_HINT, EngineUnavailable, Executed, FacetCount, IndexOutdated, IndexReport,
+    SearchEngine, SearchQuery, Suggestion, facet_counts,
 )
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan
@@ -93,7 +93,9 @@ class TantivyEngine(SearchEngine):
         self.root = Path(root)
         self.schema = _schema()
         self._lock = threading.Lock()
-        self._current: str | None = None
+        self._current: str | None = None  # the build's folder
+        self._generation = ""  # what CURRENT says: the build, and its last update
+        self._index: tantivy.Index | None = None
         self._stamp: tuple[int, int] | None = None
         self._searcher_now: tantivy.Searcher | None = None
 
@@ -104,9 +106,48 @@ class TantivyEngine(SearchEngine):
         name = f"tantivy-{time.time_ns()}"
         (self.root / name).mkdir()
         index = tantivy.Index(self.schema, path=str(self.root / name))
+        report = self._write(index, documents, None, count_hint)
+        if derived:
+            (self.root / name / DERIVED).mkdir()
+            for product, payload in derived.items():
+                (self.root / name / DERIVED / product).write_bytes(payload)
+        self._point_to(name)
+        for old in self.root.glob("tantivy-*"):
+            if old.name != name:
+                shutil.rmtree(old, ignore_errors=True)
+        return report
+
+    def apply(self, upserts: Iterable[Document], deletes: Iterable[str], count_hint: int = 0,
+              derived: Mapping[str, bytes] | None = None, dropped: Iterable[str] = ()) -> IndexReport:
+        pointer = self._pointer()
+        if pointer is None:
+            raise EngineUnavailable(f"there is no index in {self.root} to update; build one with `zhengce reindex`")
+        name = pointer.split()[0]
+        report = self._write(tantivy.Index.open(str(self.root / name)), upserts, deletes, count_hint)
+        # Each product is replaced whole (written aside, renamed); the pointer moves after them.
+        products = self.root / name / DERIVED
+        products.mkdir(exist_ok=True)
+        for product, payload in (derived or {}).items():
+            aside = products / f".{product}.tmp"
+            aside.write_bytes(payload)
+            os.replace(aside, products / product)
+        for product in dropped:
+            (products / product).unlink(missing_ok=True)
+        self._point_to(f"{name} {time.time_ns()}")
+        return report
+
+    @staticmethod
+    def _write(index: tantivy.Index, upserts: Iterable[Document], deletes: Iterable[str] | None,
+               count_hint: int) -> IndexReport:
+        """One commit. deletes: None for a new index; else these ids are deleted first, and
+        each document replaces any of its id."""
         writer = index.writer(heap_size=256_000_000)
         report = IndexReport(indexed=0)
-        for prepared in prepare_all(documents, count_hint):
+        for doc_id in deletes or ():
+            writer.delete_documents_by_term("id", doc_id)
+        for prepared in prepare_all(upserts, count_hint):
+            if deletes is not None:
+                writer.delete_documents_by_term("id", prepared.id)
             try:
                 writer.add_document(_to_tantivy(prepared))
                 report.indexed += 1
@@ -114,17 +155,19 @@ class TantivyEngine(SearchEngine):
                 report.failed.append((prepared.id, str(exc)))
         writer.commit()
         writer.wait_merging_threads()
-        if derived:
-            (self.root / name / DERIVED).mkdir()
-            for product, payload in derived.items():
-                (self.root / name / DERIVED / product).write_bytes(payload)
-        pointer = self.root / "CURRENT.tmp"
-        pointer.write_text(name, encoding="utf-8")
-        os.replace(pointer, self.root / "CURRENT")
-        for old in self.root.glob("tantivy-*"):
-            if old.name != name:
-                shutil.rmtree(old, ignore_errors=True)
         return report
+
+    def _point_to(self, generation: str) -> None:
+        """CURRENT names the build that answers and, after an update, when it was changed."""
+        pointer = self.root / "CURRENT.tmp"
+        pointer.write_text(generation, encoding="utf-8")
+        os.replace(pointer, self.root / "CURRENT")
+
+    def _pointer(self) -> str | None:
+        try:
+            return (self.root / "CURRENT").read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
 
     # ---- reading ----
     def _searcher(self) -> tantivy.Searcher | None:
@@ -138,14 +181,21 @@ class TantivyEngine(SearchEngine):
         stamp = (stat.st_ino, stat.st_mtime_ns)
         with self._lock:
             if stamp != self._stamp:
-                name = pointer.read_text(encoding="utf-8").strip()
+                generation = self._pointer() or ""
+                name = generation.split()[0] if generation else ""
                 if name != self._current:
                     index = tantivy.Index.open(str(self.root / name))
                     if index.schema != self.schema:
                         raise IndexOutdated(f"the index {self.root / name} has other fields than this version "
                                             f"of zhengce searches; {REINDEX_HINT}")
+                    self._index, self._current = index, name
                     self._searcher_now = index.searcher()
-                    self._current = name
+                elif generation != self._generation and self._index is not None:
+                    # An update committed to this build: a new searcher sees it, this one's
+                    # searches finish on the snapshot they began with.
+                    self._index.reload()
+                    self._searcher_now = self._index.searcher()
+                self._generation = generation
                 self._stamp = stamp
             return self._searcher_now
 
@@ -167,7 +217,7 @@ class TantivyEngine(SearchEngine):
 
     def generation(self) -> str:
         self._searcher()
-        return self._current or ""
+        return self._generation
 
     def get(self, doc_id: str) -> Document | None:
         searcher = self._searcher()

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from crawler.raw_store import RawStore
 from indexer.tantivy_engine import TantivyEngine
+from zhengce.build_state import BuildState
 from zhengce.pipeline import reindex
 from tests.conftest import SAMPLE_DOCUMENTS, SAMPLE_WWW, zhengce
 
@@ -73,7 +74,8 @@ def test_a_bad_page_is_logged_and_the_rest_indexed(tmp_path):
         put("quangang_sample", "zwgk/zcwj/201901/t20190101_2.htm", 404, b"gone")
         put("no_such_site", "t20190101_3.htm", 200, good)
         engine = TantivyEngine(tmp_path / "index")
-        report = reindex(store, engine)
+        with BuildState(tmp_path / "index.build.sqlite3") as state:
+            report = reindex(store, engine, state)
         assert [d.title for d in report.documents] == ["《泉州市民政系统2016年政务公开工作要点》解读"]
         assert engine.count() == 1
         logged = store.errors("analyze")

@@ -44,14 +44,30 @@ def cmd_crawl(args: argparse.Namespace) -> int:
               f" ({site.detail_url.pattern}) or led to a list page matching its list rule ({site.list_url.pattern});"
               f" check the template's start_paths and [links]", file=sys.stderr)
         return 1
-    return 0 if summary.finish_reason == "finished" else 1
+    if summary.finish_reason != "finished":
+        return 1
+    if args.no_update:
+        return 0
+    # The crawl's pages into the index at once: only what changed is analyzed again.
+    return _index_command(argparse.Namespace(**{**vars(args), "allow_shrink": False, "wait": True}), "update")
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
+    return _index_command(args, "reindex")
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    return _index_command(args, "update")
+
+
+def _index_command(args: argparse.Namespace, command: str) -> int:
+    """reindex: the full rebuild; update: only what changed in the raw store since the last
+    build or update (a rebuild when that is not known)."""
     from crawler.raw_store import RawStore
     from indexer.base import EngineUnavailable, IndexOutdated
+    from zhengce.build_state import BuildState
     from zhengce.locks import exclusive
-    from zhengce.pipeline import IndexWouldShrink, reindex
+    from zhengce.pipeline import IndexWouldShrink, reindex, update
 
     settings = _settings(args)
     if not settings.raw_store_path.exists():
@@ -60,21 +76,30 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     engine = _engine_or_exit(settings)
     try:
         current = engine.count()
+        engine.check_index()
     except IndexOutdated:
-        current = 0  # an index of an older layout is replaced whatever it holds
+        current, command = 0, "reindex"  # an index of an older layout is replaced whatever it holds
     keep_at_least = 0 if args.allow_shrink else _least_to_keep(current, settings.max_shrink)
+    build = reindex if command == "reindex" else update
     try:
-        with exclusive(settings.data_dir, "reindex", wait=args.wait), RawStore(settings.raw_store_path) as store:
-            report = reindex(store, engine, settings.site_folders, settings.analysis_limits, keep_at_least)
+        # One lock for both: a rebuild and an update of one index never run at once.
+        with (exclusive(settings.data_dir, "reindex", wait=args.wait), RawStore(settings.raw_store_path) as store,
+              BuildState(settings.build_state_path) as state):
+            report = build(store, engine, state, settings.site_folders, settings.analysis_limits, keep_at_least)
     except EngineUnavailable as exc:
-        print(f"zhengce reindex: {exc}", file=sys.stderr)
+        print(f"zhengce {command}: {exc}", file=sys.stderr)
         return 1
     except IndexWouldShrink as exc:
         print(f"zhengce: {exc}; the index of {current} documents is kept. If the loss is intended, run"
-              f" `zhengce reindex --allow-shrink` (or set ZHENGCE_MAX_SHRINK)", file=sys.stderr)
+              f" `zhengce {command} --allow-shrink` (or set ZHENGCE_MAX_SHRINK)", file=sys.stderr)
         return 1
     indexed = len(report.documents) - len(report.index_failures)
-    print(f"indexed {indexed} documents from {report.pages_seen} pages into {settings.engine}")
+    if report.full:
+        because = f" (a full rebuild: {report.why_full})" if command == "update" else ""
+        print(f"indexed {indexed} documents from {report.pages_seen} pages into {settings.engine}{because}")
+    else:
+        print(f"updated {settings.engine}: {report.pages_seen} pages analyzed; {report.added} documents added,"
+              f" {report.replaced} replaced, {report.removed} removed; {indexed} in the index")
     for url, message in report.problems:
         print(f"  problem: {url}: {message}")
     for doc_id, message in report.index_failures:
@@ -198,10 +223,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # A separate process: Scrapy's reactor and uvicorn's event loop should not share one.
     crawl_cmd = [sys.executable, "-m", "zhengce.cli", "--data-dir", str(settings.data_dir),
                  "crawl", "--site", SAMPLE_SITE, "--base-url", base_url, "--log-level", "WARNING"]
-    if subprocess.call(crawl_cmd) != 0:
+    if subprocess.call(crawl_cmd) != 0:  # the crawl ends by indexing what it stored
         print("crawl failed", file=sys.stderr)
-        return 1
-    if cmd_reindex(args) != 0:
         return 1
     return cmd_serve(args)
 
@@ -273,13 +296,21 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--recheck", action="store_true",
                        help="ask again (conditionally) for every page, not only those past the revisit period")
     crawl.add_argument("--wait", action="store_true", help="wait for another crawl of this data dir to end, not refuse")
+    crawl.add_argument("--no-update", action="store_true",
+                       help="only store what was fetched; leave the index as it is (`zhengce update` later)")
     crawl.set_defaults(func=cmd_crawl)
 
-    reindex = sub.add_parser("reindex", help="re-analyze the raw store and rebuild the index (no network)")
-    reindex.add_argument("--allow-shrink", action="store_true",
-                         help="replace the index even if the new one has lost most or all of its documents")
-    reindex.add_argument("--wait", action="store_true", help="wait for another reindex of this data dir to end")
-    reindex.set_defaults(func=cmd_reindex)
+    for name, func, help_text in (
+        ("reindex", cmd_reindex, "re-analyze the whole raw store and rebuild the index (no network): after"
+                                 " analyzer, dictionary or template changes"),
+        ("update", cmd_update, "re-analyze only the pages new, changed or withdrawn since the last build or"
+                               " update and change only the documents that differ (no network)"),
+    ):
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("--allow-shrink", action="store_true",
+                             help="change the index even if it loses most or all of its documents")
+        command.add_argument("--wait", action="store_true", help="wait for another reindex or update of this data dir")
+        command.set_defaults(func=func)
 
     for name, func, help_text in (
         ("serve", cmd_serve, "serve the UI and API"),
@@ -290,7 +321,6 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--port", type=int, default=8000)
         if name == "demo":
             command.add_argument("--site-port", type=int, default=8001)
-            command.set_defaults(allow_shrink=False, wait=False)  # its reindex step's options
         command.set_defaults(func=func)
 
     staff = sub.add_parser("staff", help="staff accounts: add NAME, password NAME, remove NAME, list, import-scope FILE")

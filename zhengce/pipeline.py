@@ -1,73 +1,91 @@
 """Raw store → analyzers → index: the rebuild that `zhengce reindex` runs, with no network."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urljoin
 
+import analyzers
 from analyzers.attachments import ExtractedText
 from analyzers.decode import decode_html
 from analyzers.images import ServableImage, image_product, servable
 from analyzers.dedup import merge_duplicates
 from analyzers.isolation import IsolatedExtractor
 from analyzers.limits import AnalysisLimits
-from analyzers.linking import link_interpretations
-from analyzers.model import Document, Version
+from analyzers.linking import Vectors, link_interpretations, text_vector
+from analyzers.model import DocKind, Document, Version
 from analyzers.page import PageResult, analyze_page
 from indexer.base import search_products
-from analyzers.timeliness import FACTS_PRODUCT, Capture, PolicyFacts, dump_facts, policy_facts
-from analyzers.validity import apply_repeals
-from crawler.raw_store import WITHDRAWN_STATUSES, RawResponse, RawStore
+from analyzers.timeliness import FACTS_PRODUCT, Capture, PolicyFacts, dump_one_facts, pack_facts, policy_facts
+from analyzers.validity import apply_repeals, judge_expiry
+from crawler.raw_store import WITHDRAWN_STATUSES, LatestIds, LatestRow, RawResponse, RawStore
 from indexer.base import SearchEngine
-from sites import Site, SiteConfigError, load_site
+from sites import SITES_DIR, Site, SiteConfigError, load_site
+from zhengce.build_state import BuildState, Meta, PageEntry
+
+ANALYZERS_DIR = Path(analyzers.__file__).parent
 
 STAGE = "analyze"
 
 
-@dataclass
-class AnalysisReport:
-    documents: list[Document] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (url, message)
-    pages_seen: int = 0
-    index_failures: list[tuple[str, str]] = field(default_factory=list)  # (document id, why)
+class _Reads:
+    """Which rows of the raw store one page's analysis read besides its own (attachments,
+    images): when any of them changes, the page is analyzed again."""
+
+    def __init__(self):
+        self.rows: dict[str, int | None] = {}
+
+    def note(self, url: str, raw: RawResponse | None) -> None:
+        self.rows[url] = raw.id if raw is not None else None
 
 
 class _AttachmentTexts:
     """Reads attachment text from the raw store, once per URL, in the isolated extractor."""
 
-    def __init__(self, store: RawStore, extractor: IsolatedExtractor):
+    def __init__(self, store: RawStore, extractor: IsolatedExtractor, reads: _Reads):
         self.store = store
         self.extractor = extractor
-        self.cache: dict[str, ExtractedText | None] = {}
+        self.reads = reads
+        self.cache: dict[str, tuple[RawResponse | None, ExtractedText | None]] = {}
 
     def __call__(self, url: str) -> ExtractedText | None:
         if url not in self.cache:
             raw = self.store.latest(url)
             if raw is None:
-                self.cache[url] = None
+                text = None
             elif raw.status != 200:
-                self.cache[url] = ExtractedText("", f"下载失败：HTTP {raw.status}")
+                text = ExtractedText("", f"下载失败：HTTP {raw.status}")
             else:
-                self.cache[url] = self.extractor.extract(url, raw.body, raw.content_type)
-        return self.cache[url]
+                text = self.extractor.extract(url, raw.body, raw.content_type)
+            self.cache[url] = (raw and dataclasses.replace(raw, body=b""), text)
+        raw, text = self.cache[url]
+        self.reads.note(url, raw)
+        return text
 
 
 class _StoredImages:
     """Which images the raw store holds that may be served (analyzers.images), once per URL; and
     their bytes, read again only when the index build stores them."""
 
-    def __init__(self, store: RawStore):
+    def __init__(self, store: RawStore, reads: _Reads):
         self.store = store
-        self.cache: dict[str, ServableImage | None] = {}
+        self.reads = reads
+        self.cache: dict[str, tuple[RawResponse | None, ServableImage | None]] = {}
 
     def __call__(self, url: str) -> ServableImage | None:
         if url not in self.cache:
             raw = self.store.latest(url)
-            self.cache[url] = servable(raw.body) if raw is not None and raw.status == 200 else None
-        return self.cache[url]
+            found = servable(raw.body) if raw is not None and raw.status == 200 else None
+            self.cache[url] = (raw and dataclasses.replace(raw, body=b""), found)
+        raw, found = self.cache[url]
+        self.reads.note(url, raw)
+        return found
 
 
 class _ImageBytes(Mapping[str, bytes]):
@@ -109,15 +127,17 @@ class _Sites:
         return self.loaded[name]
 
 
-def _listings(store: RawStore, sites: _Sites) -> dict[str, dict[str, str]]:
-    """What JSON list APIs said of each detail page (title, 文号, dates …), by page URL."""
+def _listings(store: RawStore, latest: LatestIds, sites: _Sites) -> dict[str, dict[str, str]]:
+    """What JSON list APIs said of each detail page (title, 文号, dates …), by page URL. Only the
+    list answers are read, found by their addresses."""
     listings: dict[str, dict[str, str]] = {}
-    if not any(isinstance(sites[name], Site) and sites[name].list_apis for name in store.sites()):
-        return listings  # no site lists through an API: no need to read the store twice
-    for raw in store.iter_latest():
-        site = sites[raw.site]
-        api = site.list_api_for(raw.url) if isinstance(site, Site) else None
-        if api is None or raw.status != 200:
+    for url, row in latest.rows.items():
+        site = sites[row.site]
+        api = site.list_api_for(url) if isinstance(site, Site) else None
+        if api is None:
+            continue
+        raw = store.response(row.id)
+        if raw.status != 200:
             continue
         try:
             records = api.records(json.loads(raw.body)) or []
@@ -130,10 +150,16 @@ def _listings(store: RawStore, sites: _Sites) -> dict[str, dict[str, str]]:
     return listings
 
 
+def _listing_key(listings: dict[str, dict[str, str]], url: str, final_url: str) -> str:
+    listing = listings.get(url) or listings.get(final_url)
+    return json.dumps(listing, ensure_ascii=False, sort_keys=True) if listing else ""
+
+
 class _PageAnalyzer:
     def __init__(self, store: RawStore, listings: dict[str, dict[str, str]], extractor: IsolatedExtractor):
-        self.attachments = _AttachmentTexts(store, extractor)
-        self.images = _StoredImages(store)
+        self.reads = _Reads()
+        self.attachments = _AttachmentTexts(store, extractor, self.reads)
+        self.images = _StoredImages(store, self.reads)
         self.listings = listings
         self.limits = extractor.limits
 
@@ -170,6 +196,111 @@ def _earlier_versions(history: list[RawResponse], current_raw: RawResponse, curr
     return versions
 
 
+def _analyze_page(store: RawStore, site: Site, analyze: _PageAnalyzer, newest: RawResponse,
+                  with_history: set[str]) -> tuple[PageEntry, bool]:
+    """One detail page's entry (its Document before cross-document work, or none, and its
+    problems), and whether it was an HTML page analyzed."""
+    raw = newest
+    analyze.reads.rows = {}
+    entry = PageEntry(newest.url, newest.id, newest.final_url, "", {}, None, [])
+    history = store.versions(raw.url) if raw.url in with_history else [raw]
+    withdrawn_at = None
+    if raw.status in WITHDRAWN_STATUSES:
+        withdrawn_at = raw.fetched_at
+        raw = next((v for v in reversed(history) if v.status == 200), raw)
+    entry.final_url = raw.final_url
+    entry.listing = _listing_key(analyze.listings, raw.url, raw.final_url)
+    if raw.status != 200:
+        return entry, False
+    if raw.is_html:
+        result = analyze(site, raw)
+    else:
+        result = PageResult(None, [f"内容类型“{raw.content_type or '未声明'}”，内容也不像 HTML：不是页面，未建立文档"])
+    entry.problems = list(result.problems)
+    document = result.document
+    if document is not None:
+        document.urls = sorted({*document.urls, raw.url})  # the address asked for, before redirects
+        if len(history) > 1:
+            document.versions = _earlier_versions(history, raw, document, analyze, site)
+        document.withdrawn_at = withdrawn_at
+        entry.document = document.model_dump_json().encode("utf-8")
+    entry.deps = dict(analyze.reads.rows)
+    return entry, raw.is_html
+
+
+def _fresh(entry: PageEntry, row: LatestRow, latest: LatestIds, listings: dict[str, dict[str, str]]) -> bool:
+    """Whether a page's kept analysis still holds: its newest row, its listing record and every
+    row it read are those it was analyzed with."""
+    return (entry.response_id == row.id
+            and entry.listing == _listing_key(listings, entry.url, entry.final_url)
+            and all(latest.of(url) == read for url, read in entry.deps.items()))
+
+
+@dataclass
+class _Pages:
+    """Stage 1's result: every page's entry in the raw store's order, and what was done."""
+    entries: list[PageEntry]
+    analyzed: list[PageEntry]  # the entries made now (the others were kept)
+    gone: list[str]  # URLs whose entries were kept and have no page now
+    pages_seen: int
+
+
+def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict[str, PageEntry],
+                   limits: AnalysisLimits, report: "AnalysisReport") -> _Pages:
+    """Every detail page's entry: the kept one where it still holds, else analyzed now. Pages are
+    read one by one, by their newest rows; list answers, attachments and images only as pages
+    ask for them. Problems go to the report and the store's error log (stage "analyze")."""
+    listings = _listings(store, latest, sites)
+    entries: list[PageEntry] = []
+    analyzed: list[PageEntry] = []
+    pages_seen = 0
+    with_history = store.urls_with_history()
+    with IsolatedExtractor(limits) as extractor:
+        analyze = _PageAnalyzer(store, listings, extractor)
+        for url, row in sorted(latest.rows.items(), key=lambda item: item[1].id):
+            site = sites[row.site]
+            if isinstance(site, Site) and not site.is_detail(row.final_url):
+                continue
+            if url in kept and _fresh(kept[url], row, latest, listings):
+                entries.append(kept[url])
+                continue
+            if isinstance(site, SiteConfigError):
+                entry = PageEntry(url, row.id, row.final_url, "", {}, None, [str(site)])
+            else:
+                entry, seen = _analyze_page(store, site, analyze, store.response(row.id), with_history)
+                pages_seen += seen
+            entries.append(entry)
+            analyzed.append(entry)
+    store.clear_errors(STAGE, {entry.url for entry in analyzed})
+    for entry in analyzed:
+        for message in entry.problems:
+            report.problems.append((entry.url, message))
+            store.log_error(latest.rows[entry.url].site, entry.url, STAGE, message)
+    present = {entry.url for entry in entries}
+    gone = [url for url in kept if url not in present]
+    return _Pages(entries, analyzed, gone, pages_seen)
+
+
+def finish(page_documents: list[Document], vectors: Vectors = text_vector, today: date | None = None) -> list[Document]:
+    """Cross-document work over every page's Document: a stated 有效期 judged today, duplicates
+    merged, repeals and revisions applied, interpretations linked; one Document per id."""
+    documents = link_interpretations(apply_repeals(merge_duplicates(judge_expiry(page_documents, today))), vectors)
+    return list({doc.id: doc for doc in reversed(documents)}.values())[::-1]
+
+
+@dataclass
+class AnalysisReport:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (url, message)
+    pages_seen: int = 0
+    index_failures: list[tuple[str, str]] = field(default_factory=list)  # (document id, why)
+    full: bool = True  # a rebuild; else an update
+    why_full: str = ""  # why an update was a rebuild
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+
+
 def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
                   limits: AnalysisLimits = AnalysisLimits()) -> AnalysisReport:
     """Every stored detail page of every site → deduplicated, linked Documents. A page that has
@@ -177,76 +308,183 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
     are recorded in the store's error log (stage "analyze"), never raised: one bad page does not
     stop the rebuild."""
     report = AnalysisReport()
-    sites = _Sites(site_folders)
     store.clear_errors(STAGE)
-    with IsolatedExtractor(limits) as extractor:
-        _analyze_pages(store, sites, _PageAnalyzer(store, _listings(store, sites), extractor), report)
-    documents = apply_repeals(merge_duplicates(report.documents))
-    report.documents = link_interpretations(documents)
+    pages = _analyze_pages(store, _Sites(site_folders), store.latest_ids(), {}, limits, report)
+    report.pages_seen = pages.pages_seen
+    report.documents = finish(_page_documents(pages.entries))
     return report
 
 
-def _analyze_pages(store: RawStore, sites: _Sites, analyze: _PageAnalyzer, report: AnalysisReport) -> None:
-    changed = store.urls_with_history()
-    for raw in store.iter_latest():
-        site = sites[raw.site]
-        if isinstance(site, SiteConfigError):
-            report.problems.append((raw.url, str(site)))
-            store.log_error(raw.site, raw.url, STAGE, str(site))
-            continue
-        if not site.is_detail(raw.final_url):
-            continue
-        history = store.versions(raw.url) if raw.url in changed else [raw]
-        withdrawn_at = None
-        if raw.status in WITHDRAWN_STATUSES:
-            withdrawn_at = raw.fetched_at
-            raw = next((v for v in reversed(history) if v.status == 200), raw)
-        if raw.status != 200:
-            continue
-        if raw.is_html:
-            report.pages_seen += 1
-            result = analyze(site, raw)
-        else:
-            result = PageResult(None, [f"内容类型“{raw.content_type or '未声明'}”，内容也不像 HTML：不是页面，未建立文档"])
-        for message in result.problems:
-            report.problems.append((raw.url, message))
-            store.log_error(raw.site, raw.url, STAGE, message)
-        document = result.document
-        if document is None:
-            continue
-        document.urls = sorted({*document.urls, raw.url})  # the address asked for, before redirects
-        if len(history) > 1:
-            document.versions = _earlier_versions(history, raw, document, analyze, site)
-        document.withdrawn_at = withdrawn_at
-        report.documents.append(document)
+def _page_documents(entries: list[PageEntry]) -> list[Document]:
+    """Read back from their JSON whether made now or kept: an update and a rebuild start the
+    cross-document work from the very same Documents."""
+    return [Document.model_validate_json(entry.document) for entry in entries if entry.document is not None]
 
 
-def timeliness_facts(store: RawStore, documents: list[Document], sites: _Sites) -> list[PolicyFacts]:
-    """What the timeliness report needs of every policy, with the raw store's captures of it and
-    of its interpretations as evidence. A site's crawl interval is how often its lists are re-read."""
-    urls = {u for doc in documents for u in (doc.url, *doc.urls)}
-    urls |= {link.url for doc in documents for link in doc.interpretations}
+def timeliness_facts(store: RawStore, documents: list[Document], sites: _Sites,
+                     of: set[str] | None = None) -> list[PolicyFacts]:
+    """What the timeliness report needs of the policies (all, or those whose id is in `of`),
+    with the raw store's captures of them and of their interpretations as evidence. A site's
+    crawl interval is how often its lists are re-read."""
+    by_id = {doc.id: doc for doc in documents}
+    wanted = [doc for doc in documents if doc.kind is DocKind.policy and (of is None or doc.id in of)]
+    urls = {u for doc in wanted for u in _fact_urls(doc, by_id)}
     captures = {url: [Capture(**vars(c)) for c in found] for url, found in store.captures(urls).items()}
+    return policy_facts([*wanted, *_linked(wanted, by_id)], captures, *_site_facts(store, sites))
+
+
+def _linked(policies: list[Document], by_id: dict[str, Document]) -> list[Document]:
+    """The interpretations these policies link to (policy_facts reads their addresses)."""
+    ids = {link.doc_id for doc in policies for link in doc.interpretations if link.doc_id}
+    return [by_id[i] for i in ids if i in by_id and by_id[i].kind is not DocKind.policy]
+
+
+def _fact_urls(policy: Document, by_id: dict[str, Document]) -> set[str]:
+    urls = {policy.url, *policy.urls}
+    for link in policy.interpretations:
+        urls.add(link.url)
+        if link.doc_id in by_id:
+            urls.update(by_id[link.doc_id].urls)
+    return urls
+
+
+def _site_facts(store: RawStore, sites: _Sites) -> tuple[dict, dict]:
     intervals = {name: site.revisit.lists for name in store.sites() if isinstance(site := sites[name], Site)}
-    return policy_facts(documents, captures, intervals, store.first_fetch_by_site())
+    return intervals, store.first_fetch_by_site()
 
 
 class IndexWouldShrink(RuntimeError):
     """The rebuilt index would hold fewer documents than the caller allows."""
 
 
-def reindex(store: RawStore, engine: SearchEngine, site_folders: tuple[Path, ...] = (),
+def fingerprint(site_folders: tuple[Path, ...], limits: AnalysisLimits) -> str:
+    """What a page's analysis depends on besides the raw store: the analyzers (code and data),
+    the template loader and every template, the limits. Kept analyses made with another are
+    never reused."""
+    digest = hashlib.sha1(repr(limits).encode())
+    files = [*ANALYZERS_DIR.rglob("*.py"), *ANALYZERS_DIR.rglob("data/**/*"), *SITES_DIR.glob("*.py")]
+    files += [path for folder in (*site_folders, SITES_DIR) for path in sorted(Path(folder).glob("*.toml"))]
+    for path in sorted(set(files)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def reindex(store: RawStore, engine: SearchEngine, state: BuildState, site_folders: tuple[Path, ...] = (),
             limits: AnalysisLimits = AnalysisLimits(), keep_at_least: int = 0) -> AnalysisReport:
-    """Analyze the store and replace the index with the result, unless it has fewer than
-    `keep_at_least` documents (an emptied or truncated store): then the index is left alone."""
-    report = analyze_store(store, site_folders, limits)
-    if len(report.documents) < keep_at_least:
-        raise IndexWouldShrink(f"the raw store gives {len(report.documents)} documents, fewer than the"
+    """Analyze every page of the store and replace the index with the result, unless it has
+    fewer than `keep_at_least` documents (an emptied or truncated store): then the index is left
+    alone. The state of this build is recorded for later updates."""
+    return _build(store, engine, state, site_folders, limits, keep_at_least, full_because="")
+
+
+def update(store: RawStore, engine: SearchEngine, state: BuildState, site_folders: tuple[Path, ...] = (),
+           limits: AnalysisLimits = AnalysisLimits(), keep_at_least: int = 0) -> AnalysisReport:
+    """Bring the index up to the raw store, re-analyzing only the pages new, changed or
+    withdrawn since the last build or update (or whose list record, attachments or images
+    changed), and adding, replacing or removing only the documents that come out different —
+    including those another page's change reaches (links both ways, validity, duplicates).
+    The result is the index a rebuild of the same store gives. When the state does not describe
+    the index that answers, this is a rebuild, and the report says why."""
+    meta = state.meta()
+    why = (
+        "no record of an earlier build" if not meta.generation else
+        "the last build or update did not finish" if meta.dirty else
+        "the analyzers or site templates changed" if meta.fingerprint != fingerprint(site_folders, limits) else
+        "the index was rebuilt or changed by something else" if meta.generation != engine.generation() else ""
+    )
+    return _build(store, engine, state, site_folders, limits, keep_at_least, full_because=why, incremental=not why)
+
+
+def _build(store: RawStore, engine: SearchEngine, state: BuildState, site_folders: tuple[Path, ...],
+           limits: AnalysisLimits, keep_at_least: int, full_because: str, incremental: bool = False) -> AnalysisReport:
+    report = AnalysisReport(full=not incremental, why_full=full_because)
+    sites = _Sites(site_folders)
+    last_row = store.max_id()  # before reading: a row a crawl adds meanwhile is new next time
+    if not incremental:
+        store.clear_errors(STAGE)
+    pages = _analyze_pages(store, sites, store.latest_ids(), state.pages() if incremental else {}, limits, report)
+    report.pages_seen = pages.pages_seen
+    return _index_pages(store, engine, state, sites, pages, last_row, fingerprint(site_folders, limits), report,
+                        keep_at_least)
+
+
+def rebuild_from_analyses(store: RawStore, engine: SearchEngine, state: BuildState, entries: list[PageEntry],
+                          site_folders: tuple[Path, ...] = (), limits: AnalysisLimits = AnalysisLimits()) -> AnalysisReport:
+    """A full rebuild from page analyses made elsewhere, one entry per raw-store URL at its newest
+    row: everything a rebuild does after reading the pages. bench.scale builds generated corpora
+    of up to a million documents with it, whose pages it cannot afford to render and analyze."""
+    report = AnalysisReport()
+    pages = _Pages(sorted(entries, key=lambda e: e.response_id), list(entries), [], 0)
+    return _index_pages(store, engine, state, _Sites(site_folders), pages, store.max_id(),
+                        fingerprint(site_folders, limits), report, keep_at_least=0)
+
+
+def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites: _Sites, pages: _Pages,
+                 last_row: int, analyzed_with: str, report: AnalysisReport, keep_at_least: int) -> AnalysisReport:
+    """Cross-document work over every page, then the index changed to match: rebuilt, or (an
+    update) only the documents that differ written, the rest left as they are."""
+    incremental = not report.full
+    vectors = state.vectors(fresh=not incremental)
+    documents = finish(_page_documents(pages.entries), vectors)
+    report.documents = documents
+    if len(documents) < keep_at_least:
+        raise IndexWouldShrink(f"the raw store gives {len(documents)} documents, fewer than the"
                                f" {keep_at_least} this rebuild must keep")
-    derived = ChainMap({
-        FACTS_PRODUCT: dump_facts(timeliness_facts(store, report.documents, _Sites(site_folders))),
-        **search_products(report.documents),
-    }, _ImageBytes(store, report.documents))
-    indexed = engine.replace_all(report.documents, count_hint=len(report.documents), derived=derived)
+    before = state.indexed() if incremental else {}
+    hashes = {doc.id: hashlib.sha1(doc.model_dump_json().encode("utf-8")).hexdigest() for doc in documents}
+    changed = [doc for doc in documents if before.get(doc.id) != hashes[doc.id]]
+    removed = [doc_id for doc_id in before if doc_id not in hashes]
+    site_facts = json.dumps(_site_facts(store, sites), default=str, sort_keys=True)
+    facts = _facts(store, documents, sites, changed, removed, state.meta(), site_facts, incremental, state)
+    products = {FACTS_PRODUCT: pack_facts(facts.product), **search_products(documents)}
+    images = _ImageBytes(store, documents)
+    state.mark_dirty()
+    if incremental:
+        kept_images = state.images()
+        new_images = {name: images[name] for name in images if name not in kept_images}
+        indexed = engine.apply(changed, removed, count_hint=len(changed), derived={**products, **new_images},
+                               dropped=sorted(kept_images - set(images)))
+    else:
+        indexed = engine.replace_all(documents, count_hint=len(documents), derived=ChainMap(products, images))
     report.index_failures = indexed.failed
+    report.added = sum(doc.id not in before for doc in changed)
+    report.replaced, report.removed = len(changed) - report.added, len(removed)
+    failed = {doc_id for doc_id, _why in indexed.failed}  # not in the index: tried again next time
+    state.save(
+        Meta(analyzed_with, engine.generation(), last_row, False, site_facts),
+        pages.analyzed, pages.gone, {doc.id: hashes[doc.id] for doc in changed if doc.id not in failed},
+        [*removed, *failed], facts.computed, vectors.added, set(images), full=not incremental,
+    )
     return report
+
+
+@dataclass
+class _Facts:
+    product: list[bytes]  # every policy's, in the documents' order
+    computed: dict[str, bytes]  # those computed now, by policy id
+
+
+def _facts(store: RawStore, documents: list[Document], sites: _Sites, changed: list[Document], removed: list[str],
+           meta: Meta, site_facts: str, incremental: bool, state: BuildState) -> _Facts:
+    """The policies' timeliness facts: all computed in a rebuild, or when the sites' crawl
+    intervals or first captures changed; else only those of policies that changed, that link
+    to an interpretation that changed or went, or whose pages or interpretations' pages were
+    fetched again since the last build — the rest are kept."""
+    policies = [doc.id for doc in documents if doc.kind is DocKind.policy]
+    of: set[str] | None = None
+    if incremental and meta.site_facts == site_facts:
+        by_id = {doc.id: doc for doc in documents}
+        touched_docs = {doc.id for doc in changed} | set(removed)
+        fetched = store.urls_since(meta.last_response_id)
+        of = {doc.id for doc in changed if doc.kind is DocKind.policy}
+        for policy_id in policies:
+            policy = by_id[policy_id]
+            if any(link.doc_id in touched_docs for link in policy.interpretations) or not fetched.isdisjoint(
+                    _fact_urls(policy, by_id)):
+                of.add(policy_id)
+    kept = state.facts(set(policies) - of) if of is not None else {}
+    if of is not None:
+        of |= set(policies) - of - set(kept)  # none kept (not indexed last time): computed now
+    computed = {f.id: dump_one_facts(f) for f in timeliness_facts(store, documents, sites, of)}
+    return _Facts([computed.get(pid) or kept[pid] for pid in policies], computed)

@@ -61,6 +61,12 @@ class Settings:
         return self.data_dir / "index"
 
     @property
+    def build_state_path(self) -> Path:
+        """What the last build of the configured index knew (zhengce.build_state), one per index."""
+        name = "tantivy" if self.engine == "tantivy" else f"elasticsearch-{self.es_index}"
+        return self.index_dir / f"{name}.build.sqlite3"
+
+    @property
     def scope_overrides_path(self) -> Path:
         """Where versions before the staff database kept scope decisions; imported once."""
         return self.data_dir / "timeliness_scope.json"

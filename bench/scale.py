@@ -1,0 +1,230 @@
+"""The scaling curve: for each corpus size, a full build, an incremental update, and the real
+server under 8 clients — so that what grows with the corpus, and what does not, shows.
+
+For each size (generated documents, bench.corpus): build time and docs/s, index size (and
+the build state's), an incremental update of 1 % changed and 0.1 % withdrawn pages (the time,
+and searches answered meanwhile with no error), search p50/p99 and requests/s with 8 clients
+and distinct requests through the real server, a unit's page and the timeliness report, and the
+server's memory; beside them the machine's speed of the day: the trivial endpoint's requests/s
+and the segmenter's MB/s.
+
+How the corpus reaches the index. The raw store holds a row for every page; the pages' analyses
+are the generated documents, handed to the rebuild as the analyses a rebuild would have made
+(zhengce.pipeline.rebuild_from_analyses) — rendering and analyzing a million pages would cost
+hours and measure the analyzers, not the index. The pages that change, and those withdrawn, are
+real HTML in the sample portal's template from the start; the update is `zhengce update`'s own
+code, unchanged: it finds the rows stored since the build, analyzes those pages, keeps every
+other page's analysis, redoes the cross-document work over all, and writes only what differs.
+
+Run: .venv/bin/python -m bench.scale [--sizes 10000,100000,300000] [--clients 8] [--requests 1600]"""
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import os
+import random
+import statistics
+import tempfile
+import threading
+import time
+import urllib.parse
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from analyzers.model import DocKind, Document
+from bench.corpus import CorpusGenerator
+from bench.search import drive, memory_mb, percentile, queries, segmenter_throughput, start_server
+from crawler.raw_store import RawStore
+from indexer.base import SearchQuery
+from indexer.tantivy_engine import TantivyEngine
+from zhengce.build_state import BuildState, PageEntry
+from zhengce.pipeline import rebuild_from_analyses, update
+from zhengce.settings import Settings
+
+SITE = "quangang_sample"  # the template the changed pages are analyzed with
+HTML_HEADERS = {"content-type": ["text/html; charset=utf-8"]}
+# Pages whose analysis is generated carry no HTML; the store keeps a row for each all the same.
+GENERATED = b"<!-- bench.scale: this page's analysis is a generated document -->"
+
+
+def page_html(doc: Document) -> bytes:
+    """A detail page of the sample portal's template (Fujian TRS) saying what the document says."""
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in doc.body.splitlines())
+    # An interpretation links back to its policy (相关文件), as the template's pages do.
+    back = "".join(f'<li><a href="{html.escape(link.url)}">{html.escape(link.title)}</a></li>' for link in doc.interprets)
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(doc.title)}</title></head>
+<body><div class="xxgk_table"><table>
+<tr><th>索引号：</th><td>QG-BENCH</td><th>发布机构：</th><td>{html.escape(doc.publisher)}</td></tr>
+<tr><th>生成日期：</th><td>{doc.published_at:%Y-%m-%d}</td><th>文　　号：</th><td>{html.escape(doc.doc_number)}</td></tr>
+</table></div><div class="article"><h1 class="article_title">{html.escape(doc.title)}</h1>
+<div class="article_info"><span>时间:{doc.published_at:%Y-%m-%d %H:%M}</span></div>
+<div class="TRS_Editor">{paragraphs}</div>
+<div class="xgwj"><h3>相关文件</h3><ul>{back}</ul></div></div></body></html>""".encode("utf-8")
+
+
+def median_ms(port: int, path: str, runs: int = 5) -> tuple[float, float]:
+    """(the first answer's ms, the median of the next `runs`) of one GET."""
+    times = []
+    for _ in range(runs + 1):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        started = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status}")
+        times.append((time.perf_counter() - started) * 1000)
+        connection.close()
+    return times[0], statistics.median(times[1:])
+
+
+def build(folder: Path, documents: list[Document], real_html: set[str]) -> tuple[float, RawStore]:
+    """The raw store's rows and the full build from the documents as the pages' analyses."""
+    store = RawStore(folder / "raw.sqlite3")
+    fetched = datetime(2026, 12, 1, 8)
+    store.put_many(SITE, ((d.url, 200, HTML_HEADERS, page_html(d) if d.id in real_html else GENERATED, fetched)
+                          for d in documents))
+    rows = store.latest_ids().rows
+    entries = [PageEntry(d.url, rows[d.url].id, d.url, "", {}, d.model_dump_json().encode("utf-8"), [])
+               for d in documents]
+    settings = Settings(data_dir=folder)
+    started = time.perf_counter()
+    with BuildState(settings.build_state_path) as state:
+        rebuild_from_analyses(store, TantivyEngine(settings.index_dir / "tantivy"), state, entries)
+    return time.perf_counter() - started, store
+
+
+def update_under_load(folder: Path, store: RawStore, changed: list[Document], withdrawn: list[Document],
+                      port: int, paths: list[str]) -> dict:
+    """Store a re-crawl's findings, then run the update while one client searches."""
+    fetched = datetime(2026, 12, 2, 8)
+    for doc in changed:
+        edited = doc.model_copy(update={"body": doc.body + "\n本文件已于近期修订，请以最新版本为准。"})
+        store.put(SITE, doc.url, doc.url, 200, HTML_HEADERS, page_html(edited), fetched)
+    for doc in withdrawn:
+        store.put(SITE, doc.url, doc.url, 404, HTML_HEADERS, b"<html><body>404 Not Found</body></html>", fetched)
+    errors: list[str] = []
+    answered: list[float] = []
+    running = threading.Event()
+    running.set()
+
+    def searching() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for path in paths * 100:
+            if not running.is_set():
+                break
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors.append(f"HTTP {response.status}")
+            except OSError as exc:
+                errors.append(str(exc))
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            answered.append((time.perf_counter() - started) * 1000)
+
+    client = threading.Thread(target=searching)
+    client.start()
+    settings = Settings(data_dir=folder)
+    started = time.perf_counter()
+    with BuildState(settings.build_state_path) as state:
+        report = update(store, TantivyEngine(settings.index_dir / "tantivy"), state, (), settings.analysis_limits)
+    seconds = time.perf_counter() - started
+    running.clear()
+    client.join()
+    return {"seconds": seconds, "report": report, "errors": errors, "searches": len(answered),
+            "p50": statistics.median(answered) if answered else 0.0}
+
+
+def measure(size: int, args: argparse.Namespace, rng: random.Random) -> dict:
+    figures: dict = {"size": size}
+    started = time.perf_counter()
+    documents = CorpusGenerator().documents(size)
+    print(f"\n== {size:,} documents (generated in {time.perf_counter() - started:.0f} s)", flush=True)
+    sample = [f"{d.title}\n{d.body}" for d in rng.sample(documents, min(2000, len(documents)))]
+    figures["segmenter_mb_s"] = segmenter_throughput(sample)
+    changed = rng.sample(documents, size // 100)
+    rest = [d for d in documents if d.id not in {c.id for c in changed}]
+    withdrawn = rng.sample(rest, max(1, size // 1000))
+    with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+        folder = Path(tmp)
+        figures["build_s"], store = build(folder, documents, {d.id for d in changed + withdrawn})
+        figures["docs_s"] = size / figures["build_s"]
+        figures["index_mb"] = sum(f.stat().st_size for f in (folder / "index" / "tantivy").rglob("*") if f.is_file()) / 1e6
+        figures["state_mb"] = sum(f.stat().st_size for f in (folder / "index").glob("*.build.sqlite3*")) / 1e6
+        print(f"build {figures['build_s']:.0f} s ({figures['docs_s']:,.0f} docs/s), index {figures['index_mb']:,.0f} MB,"
+              f" build state {figures['state_mb']:,.0f} MB", flush=True)
+        search_paths = [f"/api/search?{urllib.parse.urlencode(q)}" for q in queries(documents, rng, args.requests + 400)]
+        top_units = [c.value for c in TantivyEngine(folder / "index" / "tantivy").term_counts("publisher", SearchQuery(), 3)]
+        policy_count = sum(d.kind is DocKind.policy for d in documents)
+        del documents, rest
+        port = 8500 + os.getpid() % 300
+        server = start_server(folder, port)
+        try:
+            drive(port, search_paths[:200], 1)  # warm-up
+            trivial, trivial_wall = drive(port, ["/api/health"] * args.requests, args.clients)
+            figures["trivial_rps"] = len(trivial) / trivial_wall
+            latencies, wall = drive(port, search_paths[200:200 + args.requests], args.clients)
+            figures.update(p50=statistics.median(latencies), p99=percentile(latencies, 0.99), rps=len(latencies) / wall)
+            print(f"search {args.clients} clients, {len(latencies)} distinct requests: p50 {figures['p50']:.1f} ms,"
+                  f" p99 {figures['p99']:.1f} ms, {figures['rps']:.0f} requests/s; trivial endpoint"
+                  f" {figures['trivial_rps']:,.0f} requests/s; segmenter {figures['segmenter_mb_s']:.2f} MB/s", flush=True)
+            unit = urllib.parse.quote(top_units[0])
+            _first, figures["unit_ms"] = median_ms(port, f"/api/units/{unit}")
+            figures["report_first_ms"], figures["report_unit_ms"] = median_ms(
+                port, f"/api/reports/timeliness?unit={unit}")
+            _first, figures["report_month_ms"] = median_ms(
+                port, "/api/reports/timeliness?from=2024-03-01&to=2024-03-31")
+            print(f"unit page ({top_units[0]}): {figures['unit_ms']:.1f} ms; timeliness report of that unit:"
+                  f" {figures['report_unit_ms']:.1f} ms (the first after start {figures['report_first_ms']:.0f} ms),"
+                  f" of one month: {figures['report_month_ms']:.1f} ms ({policy_count:,} policies)", flush=True)
+            memory = memory_mb(server.pid)
+            figures.update(anonymous_mb=memory["anonymous"], pss_mb=memory["pss"])
+            outcome = update_under_load(folder, store, changed, withdrawn, port, search_paths[:200])
+            report = outcome["report"]
+            figures.update(update_s=outcome["seconds"], update_errors=len(outcome["errors"]),
+                           update_searches=outcome["searches"])
+            print(f"update of {len(changed):,} changed + {len(withdrawn):,} withdrawn pages: {outcome['seconds']:.1f} s"
+                  f" ({'full rebuild: ' + report.why_full if report.full else 'incremental'}; {report.pages_seen} pages"
+                  f" analyzed, {report.added} added, {report.replaced} replaced, {report.removed} removed);"
+                  f" {outcome['searches']} searches meanwhile, p50 {outcome['p50']:.1f} ms, {len(outcome['errors'])} errors"
+                  f" {outcome['errors'][:3]}; update ÷ build = {outcome['seconds'] / figures['build_s']:.3f}", flush=True)
+            print(f"server memory (2 workers): {memory['anonymous']:.0f} MB anonymous, {memory['pss']:.0f} MB"
+                  f" proportional (with the mapped index's pages)", flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            store.close()
+    return figures
+
+
+COLUMNS = [("size", "documents", "{:,}"), ("build_s", "build s", "{:.0f}"), ("docs_s", "docs/s", "{:,.0f}"),
+           ("index_mb", "index MB", "{:,.0f}"), ("update_s", "update s", "{:.1f}"), ("update_errors", "errors", "{}"),
+           ("p50", "p50 ms", "{:.1f}"), ("p99", "p99 ms", "{:.1f}"), ("rps", "search/s", "{:.0f}"),
+           ("unit_ms", "unit ms", "{:.1f}"), ("report_unit_ms", "report ms", "{:.1f}"),
+           ("anonymous_mb", "anon MB", "{:.0f}"), ("pss_mb", "PSS MB", "{:.0f}"),
+           ("trivial_rps", "trivial/s", "{:,.0f}"), ("segmenter_mb_s", "seg MB/s", "{:.2f}")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,300000")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=1600, help="distinct search requests measured")
+    parser.add_argument("--work", default=None, help="folder for the indexes (default: the system's temporary one)")
+    args = parser.parse_args()
+    rng = random.Random(11)
+    started = time.perf_counter()
+    rows = [measure(int(size), args, rng) for size in args.sizes.split(",")]
+    print(f"\n| {' | '.join(title for _key, title, _f in COLUMNS)} |")
+    print(f"|{'|'.join(' --- ' for _ in COLUMNS)}|")
+    for row in rows:
+        print(f"| {' | '.join(fmt.format(row[key]) for key, _title, fmt in COLUMNS)} |")
+    print(f"whole run: {timedelta(seconds=round(time.perf_counter() - started))}")
+
+
+if __name__ == "__main__":
+    main()

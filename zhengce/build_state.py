@@ -1,0 +1,173 @@
+"""What the last index build or update knew, so that the next update redoes only what changed.
+
+One SQLite file per index (beside it in the data dir), written only by the build that holds
+the reindex lock:
+- pages: each raw-store URL's analysis — the row it was made from, the listing record and the
+  attachment and image rows it read (a change to any of them makes it stale), and the page's
+  Document before cross-document work (duplicates, repeals, links), or none;
+- indexed: each document in the index with the hash of what was stored for it;
+- facts: each policy's timeliness facts, as stored in the build's facts product;
+- images: the image products stored with the index;
+- vectors: the words of a text for linking by similarity, by the text's hash;
+- meta: the fingerprint of the analyzers and templates the pages were analyzed with, the
+  engine's generation the state describes, the raw store's last row seen, and `dirty`, set
+  before the engine is changed and cleared with the new state in one transaction — a build
+  killed in between leaves `dirty`, and the next update rebuilds in full.
+
+A state that does not describe the index that answers (another engine wrote it, a build
+was killed, the analyzers changed) is never patched: the update becomes a full rebuild."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzers.linking import text_vector, vector_key
+from analyzers.model import Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    response_id INTEGER NOT NULL,
+    final_url TEXT NOT NULL,
+    listing TEXT NOT NULL,
+    deps TEXT NOT NULL,
+    document BLOB,
+    problems TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS indexed (doc_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS facts (policy_id TEXT PRIMARY KEY, facts BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS images (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, words TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass
+class PageEntry:
+    """One raw-store URL as the analyzers last saw it."""
+
+    url: str
+    response_id: int  # the row analyzed: the URL's newest (a withdrawn page's text comes from an older one)
+    final_url: str
+    listing: str  # the JSON list record the page was analyzed with, as JSON ("" when none)
+    deps: dict[str, int | None]  # attachment and image URLs read → the row read (None: none stored)
+    document: bytes | None  # the page's Document as JSON, before cross-document work
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Meta:
+    fingerprint: str = ""
+    generation: str = ""
+    last_response_id: int = 0
+    dirty: bool = True
+    site_facts: str = ""  # the crawl intervals and first captures the facts were computed with
+
+
+class BuildState:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "BuildState":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- reading ----
+    def meta(self) -> Meta:
+        values = dict(self._db.execute("SELECT key, value FROM meta"))
+        if not values:
+            return Meta()
+        return Meta(values.get("fingerprint", ""), values.get("generation", ""), int(values.get("last_response_id", 0)),
+                    values.get("dirty", "1") == "1", values.get("site_facts", ""))
+
+    def pages(self) -> dict[str, PageEntry]:
+        rows = self._db.execute("SELECT url, response_id, final_url, listing, deps, document, problems FROM pages")
+        return {url: PageEntry(url, response_id, final_url, listing, json.loads(deps), document, json.loads(problems))
+                for url, response_id, final_url, listing, deps, document, problems in rows}
+
+    def indexed(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT doc_id, hash FROM indexed"))
+
+    def images(self) -> set[str]:
+        return {name for (name,) in self._db.execute("SELECT name FROM images")}
+
+    def facts(self, policy_ids: Iterable[str]) -> dict[str, bytes]:
+        wanted = set(policy_ids)
+        return {pid: blob for pid, blob in self._db.execute("SELECT policy_id, facts FROM facts") if pid in wanted}
+
+    def vectors(self, fresh: bool) -> "CachedVectors":
+        """fresh: for a full rebuild, which segments every text again (the dictionary may have
+        changed) and replaces the kept vectors with its own."""
+        return CachedVectors(self, fresh)
+
+    def stored_vector(self, text_hash: str) -> str | None:
+        row = self._db.execute("SELECT words FROM vectors WHERE text_hash = ?", (text_hash,)).fetchone()
+        return row[0] if row else None
+
+    # ---- writing ----
+    def mark_dirty(self) -> None:
+        """Before the engine is changed: until save() clears it, this state describes no index."""
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '1')")
+
+    def save(self, meta: Meta, pages: Iterable[PageEntry], gone_pages: Iterable[str], indexed: dict[str, str],
+             unindexed: Iterable[str], facts: dict[str, bytes], vectors: dict[str, list], images: set[str],
+             full: bool) -> None:
+        """The state after a build (full: everything before it is dropped) or an update, in one
+        transaction."""
+        with self._db:
+            if full:
+                for table in ("pages", "indexed", "facts", "vectors", "meta"):
+                    self._db.execute(f"DELETE FROM {table}")
+            self._db.executemany("DELETE FROM pages WHERE url = ?", ((url,) for url in gone_pages))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO pages(url, response_id, final_url, listing, deps, document, problems)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((p.url, p.response_id, p.final_url, p.listing, json.dumps(p.deps, ensure_ascii=False), p.document,
+                  json.dumps(p.problems, ensure_ascii=False)) for p in pages))
+            self._db.executemany("DELETE FROM indexed WHERE doc_id = ?", ((doc_id,) for doc_id in unindexed))
+            self._db.executemany("DELETE FROM facts WHERE policy_id = ?", ((doc_id,) for doc_id in unindexed))
+            self._db.executemany("INSERT OR REPLACE INTO indexed(doc_id, hash) VALUES (?, ?)", indexed.items())
+            self._db.executemany("INSERT OR REPLACE INTO facts(policy_id, facts) VALUES (?, ?)", facts.items())
+            self._db.execute("DELETE FROM images")
+            self._db.executemany("INSERT INTO images(name) VALUES (?)", ((name,) for name in sorted(images)))
+            self._db.executemany("INSERT OR IGNORE INTO vectors(text_hash, words) VALUES (?, ?)",
+                                 ((key, json.dumps(words, ensure_ascii=False)) for key, words in vectors.items()))
+            self._db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [
+                ("fingerprint", meta.fingerprint), ("generation", meta.generation),
+                ("last_response_id", str(meta.last_response_id)), ("site_facts", meta.site_facts), ("dirty", "0"),
+            ])
+
+
+class CachedVectors:
+    """linking.text_vector through the state: a text's words are segmented once, whatever the
+    number of builds; the new ones are kept in `added` until the state is saved."""
+
+    def __init__(self, state: BuildState, fresh: bool):
+        self.state = state
+        self.fresh = fresh
+        self.added: dict[str, list] = {}
+
+    def __call__(self, document: Document) -> Counter:
+        key = vector_key(document)
+        if key in self.added:
+            return Counter(dict(self.added[key]))
+        row = None if self.fresh else self.state.stored_vector(key)
+        if row:
+            return Counter(dict(json.loads(row)))
+        words = text_vector(document)
+        self.added[key] = list(words.items())
+        return words
