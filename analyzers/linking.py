@@ -8,12 +8,16 @@ explain several policies."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import math
 import re
+import statistics
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import Callable
 
 from analyzers.doc_number import DOC_NUMBER, doc_number_key
@@ -83,25 +87,36 @@ class _Evidence:
     confidence: float
 
 
-class _Similarity:
-    """TF-IDF cosine between interpretations and policies. A document's words are asked of
-    `vectors` (a cache of text_vector, or text_vector itself) only when the first interpretation
-    without other evidence needs them; weights and norms are computed once per document."""
+@cache
+def _idf() -> tuple[dict[str, float], float]:
+    """Inverse document frequencies of a large general corpus — jieba's own table — and its
+    median for a word it lacks. Fixed, not the corpus's own: a link then depends on the two
+    documents alone, so linking costs the documents compared, never a pass over all of them
+    (a province has hundreds of thousands), and an update links as a rebuild does."""
+    table: dict[str, float] = {}
+    # Found, not imported: importing jieba (zhengce segments with jieba_fast) costs seconds.
+    package = Path(importlib.util.find_spec("jieba").origin).parent
+    with (package / "analyse" / "idf.txt").open(encoding="utf-8") as lines:
+        for line in lines:
+            word, _space, value = line.strip().rpartition(" ")
+            if word:
+                table[word] = float(value)
+    return table, statistics.median(table.values())
 
-    def __init__(self, documents: list[Document], vectors: Vectors):
-        self.documents = documents
+
+class _Similarity:
+    """TF-IDF cosine between an interpretation and a policy. A document's words are asked of
+    `vectors` (a cache of text_vector, or text_vector itself) only when it is compared; weights
+    and norms are computed once per document."""
+
+    def __init__(self, vectors: Vectors):
         self.vectors = vectors
-        self.counts: dict[str, Counter] | None = None
-        self.idf: dict[str, float] = {}
         self.weights: dict[str, tuple[dict[str, float], float]] = {}
 
     def _weights(self, doc: Document) -> tuple[dict[str, float], float]:
-        if self.counts is None:
-            self.counts = {d.id: self.vectors(d) for d in self.documents}
-            frequency = Counter(word for vector in self.counts.values() for word in vector)
-            self.idf = {word: math.log((1 + len(self.documents)) / (1 + df)) + 1 for word, df in frequency.items()}
         if doc.id not in self.weights:
-            weights = {w: (1 + math.log(c)) * self.idf[w] for w, c in self.counts[doc.id].items()}
+            idf, median = _idf()
+            weights = {w: (1 + math.log(c)) * idf.get(w, median) for w, c in self.vectors(doc).items()}
             self.weights[doc.id] = (weights, math.sqrt(sum(x * x for x in weights.values())))
         return self.weights[doc.id]
 
@@ -230,7 +245,7 @@ def link_interpretations(documents: list[Document], vectors: Vectors = text_vect
                 if all(e.policy.id != target.id for e in explicit[doc.id]):
                     explicit[doc.id].append(_Evidence(target, LinkMethod.backlink, 1.0))
 
-    similarity = _Similarity(policies + interpretations, vectors)
+    similarity = _Similarity(vectors)
     indexed = _Policies(policies) if interpretations else None
     explains: dict[str, list[InterpretationLink]] = {}
     explained_by: dict[str, list[InterpretationLink]] = {}

@@ -9,6 +9,9 @@ the reindex lock:
 - facts: each policy's timeliness facts, as stored in the build's facts product;
 - images: the image products stored with the index;
 - vectors: the words of a text for linking by similarity, by the text's hash;
+- row_texts: what each analyzed raw-store row said (content hash, title, body; none when it
+  made no document): a changed page's earlier texts become its versions without analyzing
+  its earlier rows again;
 - meta: the fingerprint of the analyzers and templates the pages were analyzed with, the
   engine's generation the state describes, the raw store's last row seen, and `dirty`, set
   before the engine is changed and cleared with the new state in one transaction — a build
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +45,7 @@ CREATE TABLE IF NOT EXISTS pages (
 CREATE TABLE IF NOT EXISTS indexed (doc_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS facts (policy_id TEXT PRIMARY KEY, facts BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS images (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS row_texts (row_id INTEGER PRIMARY KEY, text BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS vectors (text_hash TEXT PRIMARY KEY, words TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -113,6 +118,13 @@ class BuildState:
         changed) and replaces the kept vectors with its own."""
         return CachedVectors(self, fresh)
 
+    def row_texts(self, fresh: bool) -> "RowTexts":
+        return RowTexts(self if not fresh else None)
+
+    def stored_row_text(self, row_id: int) -> tuple[bool, bytes]:
+        row = self._db.execute("SELECT text FROM row_texts WHERE row_id = ?", (row_id,)).fetchone()
+        return (row is not None, row[0] if row else b"")
+
     def stored_vector(self, text_hash: str) -> str | None:
         row = self._db.execute("SELECT words FROM vectors WHERE text_hash = ?", (text_hash,)).fetchone()
         return row[0] if row else None
@@ -125,12 +137,12 @@ class BuildState:
 
     def save(self, meta: Meta, pages: Iterable[PageEntry], gone_pages: Iterable[str], indexed: dict[str, str],
              unindexed: Iterable[str], facts: dict[str, bytes], vectors: dict[str, list], images: set[str],
-             full: bool) -> None:
+             row_texts: dict[int, bytes], full: bool) -> None:
         """The state after a build (full: everything before it is dropped) or an update, in one
         transaction."""
         with self._db:
             if full:
-                for table in ("pages", "indexed", "facts", "vectors", "meta"):
+                for table in ("pages", "indexed", "facts", "vectors", "row_texts", "meta"):
                     self._db.execute(f"DELETE FROM {table}")
             self._db.executemany("DELETE FROM pages WHERE url = ?", ((url,) for url in gone_pages))
             self._db.executemany(
@@ -142,6 +154,7 @@ class BuildState:
             self._db.executemany("DELETE FROM facts WHERE policy_id = ?", ((doc_id,) for doc_id in unindexed))
             self._db.executemany("INSERT OR REPLACE INTO indexed(doc_id, hash) VALUES (?, ?)", indexed.items())
             self._db.executemany("INSERT OR REPLACE INTO facts(policy_id, facts) VALUES (?, ?)", facts.items())
+            self._db.executemany("INSERT OR REPLACE INTO row_texts(row_id, text) VALUES (?, ?)", row_texts.items())
             self._db.execute("DELETE FROM images")
             self._db.executemany("INSERT INTO images(name) VALUES (?)", ((name,) for name in sorted(images)))
             self._db.executemany("INSERT OR IGNORE INTO vectors(text_hash, words) VALUES (?, ?)",
@@ -171,3 +184,34 @@ class CachedVectors:
         words = text_vector(document)
         self.added[key] = list(words.items())
         return words
+
+
+RowText = tuple[str, str, str]  # content hash, title, body
+
+
+class RowTexts:
+    """What raw-store rows said when analyzed (content hash, title, body; None: no document),
+    kept in the state (none: a rebuild, which analyzes every row again); the rows analyzed now
+    are in `added` until the state is saved."""
+
+    def __init__(self, state: BuildState | None):
+        self.state = state
+        self.added: dict[int, bytes] = {}
+
+    def get(self, row_id: int, listing: str) -> tuple[bool, RowText | None]:
+        """(known, its text): known only when analyzed with the same list record, which can
+        name the title."""
+        if row_id in self.added:
+            packed = self.added[row_id]
+        elif self.state is not None:
+            known, packed = self.state.stored_row_text(row_id)
+            if not known:
+                return False, None
+        else:
+            return False, None
+        said, text = json.loads(zlib.decompress(packed))
+        return (True, tuple(text) if text else None) if said == listing else (False, None)
+
+    def put(self, row_id: int, listing: str, document: Document | None) -> None:
+        text = None if document is None else [document.content_hash, document.title, document.body]
+        self.added[row_id] = zlib.compress(json.dumps([listing, text], ensure_ascii=False).encode(), 3)

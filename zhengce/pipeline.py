@@ -27,7 +27,7 @@ from analyzers.validity import apply_repeals, judge_expiry
 from crawler.raw_store import WITHDRAWN_STATUSES, LatestIds, LatestRow, RawResponse, RawStore
 from indexer.base import SearchEngine
 from sites import SITES_DIR, Site, SiteConfigError, load_site
-from zhengce.build_state import BuildState, Meta, PageEntry
+from zhengce.build_state import BuildState, Meta, PageEntry, RowText, RowTexts
 
 ANALYZERS_DIR = Path(analyzers.__file__).parent
 
@@ -139,6 +139,7 @@ def _listings(store: RawStore, latest: LatestIds, sites: _Sites) -> dict[str, di
         raw = store.response(row.id)
         if raw.status != 200:
             continue
+        store.clear_errors(STAGE, {raw.url})  # said again below while it is still so, never twice
         try:
             records = api.records(json.loads(raw.body)) or []
         except ValueError as exc:
@@ -156,7 +157,9 @@ def _listing_key(listings: dict[str, dict[str, str]], url: str, final_url: str) 
 
 
 class _PageAnalyzer:
-    def __init__(self, store: RawStore, listings: dict[str, dict[str, str]], extractor: IsolatedExtractor):
+    def __init__(self, store: RawStore, listings: dict[str, dict[str, str]], extractor: IsolatedExtractor,
+                 texts: RowTexts):
+        self.texts = texts
         self.reads = _Reads()
         self.attachments = _AttachmentTexts(store, extractor, self.reads)
         self.images = _StoredImages(store, self.reads)
@@ -170,13 +173,23 @@ class _PageAnalyzer:
             if cut:
                 html = html[: self.limits.page_chars]
             listing = self.listings.get(raw.url) or self.listings.get(raw.final_url)
+            said = _listing_key(self.listings, raw.url, raw.final_url)
             result = analyze_page(site, raw.final_url, html, raw.fetched_at, self.attachments, listing, raw.referer,
                                   self.limits, self.images)
         except Exception as exc:  # noqa: BLE001 — any parser failure is one page's problem
             return PageResult(None, [f"解析失败：{type(exc).__name__}: {exc}"])
         if cut and result.document is not None:
             result.document.truncated.insert(0, f"页面 {len(raw.body) // 1024} KB，只分析了前 {self.limits.page_chars} 个字符")
+        self.texts.put(raw.id, said, result.document)
         return result
+
+    def text_of(self, site: Site, raw: RawResponse) -> RowText | None:
+        """What a row says (content hash, title, body), from when it was analyzed if it was."""
+        known, text = self.texts.get(raw.id, _listing_key(self.listings, raw.url, raw.final_url))
+        if known:
+            return text
+        document = self(site, raw).document
+        return None if document is None else (document.content_hash, document.title, document.body)
 
 
 def _earlier_versions(history: list[RawResponse], current_raw: RawResponse, current: Document,
@@ -187,12 +200,13 @@ def _earlier_versions(history: list[RawResponse], current_raw: RawResponse, curr
     for raw in history:
         if raw == current_raw or raw.status != 200 or not raw.is_html:
             continue
-        earlier = analyze(site, raw).document
-        if earlier is None or earlier.content_hash in hashes:
+        earlier = analyze.text_of(site, raw)
+        if earlier is None or earlier[0] in hashes:
             continue
-        hashes.add(earlier.content_hash)
+        content_hash, title, body = earlier
+        hashes.add(content_hash)
         versions.append(Version(number=len(versions) + 1, fetched_at=raw.fetched_at,
-                                content_hash=earlier.content_hash, title=earlier.title, body=earlier.body))
+                                content_hash=content_hash, title=title, body=body))
     return versions
 
 
@@ -243,10 +257,11 @@ class _Pages:
     analyzed: list[PageEntry]  # the entries made now (the others were kept)
     gone: list[str]  # URLs whose entries were kept and have no page now
     pages_seen: int
+    row_texts: dict[int, bytes]  # what the rows analyzed now said
 
 
 def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict[str, PageEntry],
-                   limits: AnalysisLimits, report: "AnalysisReport") -> _Pages:
+                   texts: RowTexts, limits: AnalysisLimits, report: "AnalysisReport") -> _Pages:
     """Every detail page's entry: the kept one where it still holds, else analyzed now. Pages are
     read one by one, by their newest rows; list answers, attachments and images only as pages
     ask for them. Problems go to the report and the store's error log (stage "analyze")."""
@@ -256,7 +271,7 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
     pages_seen = 0
     with_history = store.urls_with_history()
     with IsolatedExtractor(limits) as extractor:
-        analyze = _PageAnalyzer(store, listings, extractor)
+        analyze = _PageAnalyzer(store, listings, extractor, texts)
         for url, row in sorted(latest.rows.items(), key=lambda item: item[1].id):
             site = sites[row.site]
             if isinstance(site, Site) and not site.is_detail(row.final_url):
@@ -278,7 +293,7 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
             store.log_error(latest.rows[entry.url].site, entry.url, STAGE, message)
     present = {entry.url for entry in entries}
     gone = [url for url in kept if url not in present]
-    return _Pages(entries, analyzed, gone, pages_seen)
+    return _Pages(entries, analyzed, gone, pages_seen, texts.added)
 
 
 def finish(page_documents: list[Document], vectors: Vectors = text_vector, today: date | None = None) -> list[Document]:
@@ -309,7 +324,7 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
     stop the rebuild."""
     report = AnalysisReport()
     store.clear_errors(STAGE)
-    pages = _analyze_pages(store, _Sites(site_folders), store.latest_ids(), {}, limits, report)
+    pages = _analyze_pages(store, _Sites(site_folders), store.latest_ids(), {}, RowTexts(None), limits, report)
     report.pages_seen = pages.pages_seen
     report.documents = finish(_page_documents(pages.entries))
     return report
@@ -403,7 +418,8 @@ def _build(store: RawStore, engine: SearchEngine, state: BuildState, site_folder
     last_row = store.max_id()  # before reading: a row a crawl adds meanwhile is new next time
     if not incremental:
         store.clear_errors(STAGE)
-    pages = _analyze_pages(store, sites, store.latest_ids(), state.pages() if incremental else {}, limits, report)
+    pages = _analyze_pages(store, sites, store.latest_ids(), state.pages() if incremental else {},
+                           state.row_texts(fresh=not incremental), limits, report)
     report.pages_seen = pages.pages_seen
     return _index_pages(store, engine, state, sites, pages, last_row, fingerprint(site_folders, limits), report,
                         keep_at_least)
@@ -415,7 +431,7 @@ def rebuild_from_analyses(store: RawStore, engine: SearchEngine, state: BuildSta
     row: everything a rebuild does after reading the pages. bench.scale builds generated corpora
     of up to a million documents with it, whose pages it cannot afford to render and analyze."""
     report = AnalysisReport()
-    pages = _Pages(sorted(entries, key=lambda e: e.response_id), list(entries), [], 0)
+    pages = _Pages(sorted(entries, key=lambda e: e.response_id), list(entries), [], 0, {})
     return _index_pages(store, engine, state, _Sites(site_folders), pages, store.max_id(),
                         fingerprint(site_folders, limits), report, keep_at_least=0)
 
@@ -454,7 +470,7 @@ def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites
     state.save(
         Meta(analyzed_with, engine.generation(), last_row, False, site_facts),
         pages.analyzed, pages.gone, {doc.id: hashes[doc.id] for doc in changed if doc.id not in failed},
-        [*removed, *failed], facts.computed, vectors.added, set(images), full=not incremental,
+        [*removed, *failed], facts.computed, vectors.added, set(images), pages.row_texts, full=not incremental,
     )
     return report
 
