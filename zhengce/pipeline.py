@@ -300,7 +300,8 @@ def finish(page_documents: list[Document], vectors: Vectors = text_vector, today
     """Cross-document work over every page's Document: a stated 有效期 judged today, duplicates
     merged, repeals and revisions applied, interpretations linked; one Document per id."""
     documents = link_interpretations(apply_repeals(merge_duplicates(judge_expiry(page_documents, today))), vectors)
-    return list({doc.id: doc for doc in reversed(documents)}.values())[::-1]
+    ids: set[str] = set()
+    return [doc for doc in documents if not (doc.id in ids or ids.add(doc.id))]  # the first of an id
 
 
 @dataclass
