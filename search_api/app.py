@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -79,15 +80,28 @@ async def _start(app: FastAPI):
     yield
 
 
+WARM_CHECK_SECONDS = 10.0  # how often a worker looks for a new build or update to prepare the report of
+
+
 def _warm_timeliness() -> None:
     """Assess every policy for today in the background, so that the first visit of the report
-    does not wait for it (seconds at province size). A failure is logged here and answered with
-    its reason by the first request that needs the report."""
+    does not wait for it (seconds at province size) — at start, and again after every build or
+    update (each crawl ends with one). A failure is logged here and answered with its reason by
+    the first request that needs the report."""
     settings = get_settings()
-    try:
-        warm_timeliness(_engine_for(settings), settings, staff_store_for(settings))
-    except Exception as exc:  # noqa: BLE001 — only a warm-up
-        logging.getLogger("zhengce").warning("timeliness report not prepared at start: %s: %s", type(exc).__name__, exc)
+    prepared, failed = None, ""
+    while True:
+        try:
+            engine = _engine_for(settings)
+            generation = engine.generation()
+            if generation != prepared:
+                warm_timeliness(engine, settings, staff_store_for(settings))
+                prepared = generation
+        except Exception as exc:  # noqa: BLE001 — only a warm-up
+            if f"{exc}" != failed:  # said once, not every few seconds while it lasts
+                logging.getLogger("zhengce").warning("timeliness report not prepared: %s: %s", type(exc).__name__, exc)
+            prepared, failed = None, f"{exc}"
+        time.sleep(WARM_CHECK_SECONDS)
 
 
 def create_app() -> FastAPI:

@@ -30,6 +30,11 @@ HEAD_TIMEOUT = float(os.environ.get("ZHENGCE_HEADER_TIMEOUT", "10"))  # seconds 
 MAX_HEAD_BYTES = 64 * 1024
 IDLE_TIMEOUT = 5  # seconds a kept-alive connection may stay silent between requests
 MAX_CONNECTIONS = 1000  # per worker; past it, 503 at once
+# Seconds a worker may take to answer the supervisor's ping before it is killed and replaced
+# (uvicorn: 5). Preparing the timeliness report reads the build's facts in one pydantic-core
+# call that holds the GIL — longer than 5 s at 300,000 documents on a slow day — and a worker
+# replaced for it prepared it again and was replaced again, for ever (found by bench.scale).
+WORKER_PING_TIMEOUT = 120
 
 
 class TolerantHttpToolsProtocol(HttpToolsProtocol):
@@ -86,5 +91,5 @@ def run(host: str, port: int, workers: int | None = None) -> None:
         loop="uvloop", log_level="warning", timeout_keep_alive=IDLE_TIMEOUT, limit_concurrency=MAX_CONNECTIONS,
         # X-Forwarded-Proto from the nginx front on this machine: request.url.scheme is then https,
         # and the session cookie is marked Secure.
-        proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+        proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_worker_healthcheck=WORKER_PING_TIMEOUT,
     )

@@ -208,3 +208,30 @@ def test_searches_go_on_answering_during_an_update(deployment, monkeypatch):
         assert updated.returncode == 0, updated.stderr
         assert "更新测试" in httpx.get(f"{api}/api/search", params={"q": "更新测试"}).text
     assert answered > 10 and failures == []
+
+
+def test_the_report_after_an_update_counts_the_new_policy_and_keeps_one_build_in_memory(deployment, monkeypatch):
+    """The timeliness report of a long-lived server after an update: the new policy is a row,
+    and what the server holds of the build before (hundreds of MB at province size) is gone."""
+    from datetime import date
+
+    from search_api import services
+    from search_api.staff_store import StaffStore
+
+    name, folder, env = deployment
+    engine = _engine(folder, env, monkeypatch)
+    settings = Settings.from_env(data_dir=folder)
+    staff = StaffStore(settings.staff_db_path, settings.scope_overrides_path)
+    before = services.timeliness_report(engine, settings, staff)
+    with RawStore(folder / "raw.sqlite3") as store:
+        _store_changes(store, list(engine.documents(SearchQuery())))
+    assert zhengce(folder, "update", env=env).returncode == 0
+    services.timeliness_day(engine, settings, staff, date.today())
+    after = services.timeliness_report(engine, settings, staff)
+    titles = {row.title for row in after.rows}
+    assert "泉港区人民政府办公室关于印发更新测试实施办法的通知" in titles
+    assert len(after.rows) == len(before.rows) + 1
+    generation = engine.generation()
+    assert list(services._FACTS) == [generation]
+    assert {key[0] for key in services._ASSESSED} == {generation}
+    assert {key[0][0] for key in services._DAYS} == {generation}
