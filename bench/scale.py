@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import http.client
 import os
 import random
@@ -134,7 +135,7 @@ def update_under_load(folder: Path, store: RawStore, changed: list[Document], wi
 
     def searching() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for path in paths * 100:
+        for path in itertools.cycle(paths):  # until the update ends (bounded by it)
             if not running.is_set():
                 break
             started = time.perf_counter()
