@@ -14,13 +14,15 @@ calendar days. A deadline counted over days a not-yet-loaded notice can still mo
 from __future__ import annotations
 
 import gzip
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter
+from pydantic_core import to_json
 
 from analyzers.model import DocKind, Document
 from analyzers.timeliness_rules import RuleProfile, Rules
@@ -87,15 +89,14 @@ def policy_facts(
     captures: dict[str, list[Capture]],
     crawl_interval: dict[str, timedelta],
     site_first_capture: dict[str, datetime],
-) -> list[PolicyFacts]:
-    """The facts of every policy; `captures` by URL, oldest first."""
+) -> Iterator[PolicyFacts]:
+    """The facts of every policy, one at a time; `captures` by URL, oldest first."""
     documents = list(documents)
     by_id = {doc.id: doc for doc in documents}
 
     def captures_of(urls: Iterable[str]) -> list[Capture]:
         return sorted((c for url in dict.fromkeys(urls) for c in captures.get(url, [])), key=lambda c: c.fetched_at)
 
-    facts = []
     for doc in documents:
         if doc.kind is not DocKind.policy:
             continue
@@ -108,19 +109,17 @@ def policy_facts(
                 captures=captures_of([link.url, *(linked.urls if linked else [])]),
             ))
         interval = crawl_interval.get(doc.site, timedelta(days=1))
-        facts.append(PolicyFacts(
+        yield PolicyFacts(
             id=doc.id, title=doc.title, doc_number=doc.doc_number, doc_type=doc.doc_type, unit=doc.publisher,
             site=doc.site, url=doc.url, published=doc.published_at.date() if doc.published_at else None,
             written=doc.written_date, interpretations=interpretations, captures=captures_of([doc.url, *doc.urls]),
             crawl_interval_hours=interval.total_seconds() / 3600, site_first_capture=site_first_capture.get(doc.site),
-        ))
-    return facts
+        )
 
 
-FACTS_PRODUCT = "timeliness-facts.json.gz"  # the derived product stored with each index build
-_FACTS = TypeAdapter(list[PolicyFacts])
-
-
+# The derived product stored with each index build: one policy's facts a line, so that they
+# are read one at a time — as objects a province's are gigabytes (~5 KB a policy).
+FACTS_PRODUCT = "timeliness-facts.jsonl.gz"
 _ONE_FACTS = TypeAdapter(PolicyFacts)
 
 
@@ -130,16 +129,37 @@ def dump_one_facts(facts: PolicyFacts) -> bytes:
 
 
 def pack_facts(dumped: Iterable[bytes]) -> bytes:
-    """The facts product from each policy's dump_one_facts, in order."""
-    return gzip.compress(b"[" + b",".join(dumped) + b"]", compresslevel=5)
+    """The facts product from each policy's dump_one_facts, in order (JSON has no raw newline),
+    compressed as it comes: a province's uncompressed is over a gigabyte."""
+    packed = io.BytesIO()
+    with gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=5, mtime=0) as out:
+        for n, one in enumerate(dumped):
+            out.write(b"\n" + one if n else one)
+    return packed.getvalue()
 
 
-def dump_facts(facts: list[PolicyFacts]) -> bytes:
+def dump_facts(facts: Iterable[PolicyFacts]) -> bytes:
     return pack_facts(map(dump_one_facts, facts))
 
 
+def _lines(payload: bytes) -> Iterator[bytes]:
+    with gzip.GzipFile(fileobj=io.BytesIO(payload)) as lines:
+        yield from (line for line in lines if line.strip())
+
+
+def each_facts(payload: bytes) -> Iterator[PolicyFacts]:
+    """The product's facts, one at a time."""
+    return map(_ONE_FACTS.validate_json, _lines(payload))
+
+
 def load_facts(payload: bytes) -> list[PolicyFacts]:
-    return _FACTS.validate_json(gzip.decompress(payload))
+    return list(each_facts(payload))
+
+
+def find_facts(payload: bytes, policy_id: str) -> PolicyFacts | None:
+    """One policy's facts, read without making the others' objects: each line starts with its id."""
+    start = b'{"id":' + to_json(policy_id) + b","
+    return next((_ONE_FACTS.validate_json(line) for line in _lines(payload) if line.startswith(start)), None)
 
 
 # ---- rows ----

@@ -71,7 +71,7 @@ def measure(n: int, folder: Path) -> None:
     engine.replace_all([stub], derived={FACTS_PRODUCT: dump_facts(generated_facts(n))})
     settings = Settings(data_dir=folder)
     store = StaffStore(folder / f"staff-{n}.sqlite3", folder / "none.json")
-    for cache in (services._FACTS, services._ASSESSED, services._DAYS):
+    for cache in (services._ASSESSED, services._DAYS):
         cache.clear()
     started = time.perf_counter()
     today = services.ReportSelection(as_of=AS_OF)

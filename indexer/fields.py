@@ -9,10 +9,13 @@ Elasticsearch index exactly the same tokens. Keyword fields carry facet and filt
 Preparing is the CPU-heavy part of indexing; prepare_all spreads it over every core."""
 from __future__ import annotations
 
+import gc
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Iterable, Iterator
 
 from analyzers.doc_number import doc_number_key
@@ -107,6 +110,14 @@ def prepare(document: Document) -> PreparedDocument:
     return PreparedDocument(document.id, tokens, keywords, document.year, published(document), document.model_dump_json())
 
 
+def _prepare_chunk(documents: list[Document]) -> list[PreparedDocument]:
+    return [prepare(document) for document in documents]
+
+
+CHUNK = 64  # documents sent to a worker at once
+IN_FLIGHT = 4  # chunks a worker may be ahead of the writer: what waits is bounded, not the corpus
+
+
 def prepare_all(documents: Iterable[Document], count_hint: int = 0) -> Iterator[PreparedDocument]:
     """Prepared documents in order; on every core when there are many."""
     workers = os.cpu_count() or 1
@@ -114,5 +125,18 @@ def prepare_all(documents: Iterable[Document], count_hint: int = 0) -> Iterator[
         yield from map(prepare, documents)
         return
     tokenizer()  # load the dictionary once, before the workers fork
-    with ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        yield from pool.map(prepare, documents, chunksize=64)
+    # Frozen objects are left alone by the collector, so a forked worker does not write to the
+    # parent's pages and copy them: a build of a million documents holds ~10 GB of them.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            pending: deque = deque()
+            source = iter(documents)
+            while chunk := list(islice(source, CHUNK)):
+                pending.append(pool.submit(_prepare_chunk, chunk))
+                if len(pending) >= workers * IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+    finally:
+        gc.unfreeze()

@@ -6,11 +6,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Callable
+from typing import Callable, Iterable
 
 from analyzers.model import Document
 from analyzers.timeliness import (
-    FACTS_PRODUCT, Day, PolicyFacts, TimelinessReport, assess_all, load_facts, policy_facts,
+    FACTS_PRODUCT, Day, PolicyFacts, TimelinessReport, assess_all, each_facts, find_facts, policy_facts,
 )
 from analyzers.timeliness_rules import Rules, load_rules
 from analyzers.workdays import WorkCalendar, load_calendar
@@ -97,45 +97,36 @@ class _LastUsed(OrderedDict):
         return value
 
 
-_FACTS = _LastUsed(1)  # by index build
 _ASSESSED = _LastUsed(4)  # by build × calendar × rules × staff decisions × what-if working days
 _DAYS = _LastUsed(4)  # by all of that × the day counted to
 _LOCK = threading.Lock()
-# Each is hundreds of MB at 100,000 documents (facts 414 MB and their assessment 289 MB for
-# 80,000 policies, measured): a generation's are dropped as soon as another answers — every
-# update is one — rather than when newer ones push them out.
+# Each is hundreds of MB at 100,000 documents (the assessment of 80,000 policies: 289 MB,
+# measured): a generation's are dropped as soon as another answers — every update is one —
+# rather than when newer ones push them out. The facts themselves are not kept: they are read
+# from the build's product one policy at a time when assessed (414 MB more as objects).
 
 
 def _forget_other_generations(generation: str) -> None:
-    for cache, build_of in ((_FACTS, lambda key: key), (_ASSESSED, lambda key: key[0]), (_DAYS, lambda key: key[0][0])):
+    for cache, build_of in ((_ASSESSED, lambda key: key[0]), (_DAYS, lambda key: key[0][0])):
         for key in [key for key in cache if build_of(key) != generation]:
             del cache[key]
 
 
-def _facts(engine: SearchEngine) -> list[PolicyFacts]:
-    """The facts stored with the index build; an index built before they were is read once
-    from its documents instead (without the raw store's evidence)."""
-    def make() -> list[PolicyFacts]:
-        payload = engine.derived(FACTS_PRODUCT)
-        if payload is not None:
-            return load_facts(payload)
-        return policy_facts(engine.documents(SearchQuery()), {}, {}, {})
-
-    return _FACTS.get_or(engine.generation(), make)
+def _facts(engine: SearchEngine) -> Iterable[PolicyFacts]:
+    """The facts stored with the index build; an index built before they were is read from its
+    documents instead (without the raw store's evidence)."""
+    payload = engine.derived(FACTS_PRODUCT)
+    if payload is not None:
+        return each_facts(payload)
+    return policy_facts(engine.documents(SearchQuery()), {}, {}, {})
 
 
 def warm_timeliness(engine: SearchEngine, settings: Settings, store: StaffStore) -> bool:
-    """Today's report prepared before its first visit, from the facts stored with the build
-    (read once, kept for the requests); an index built before they were is read from its
-    documents by the first request, not at start-up. Whether it was prepared."""
-    generation = engine.generation()
-    with _LOCK:
-        _forget_other_generations(generation)
-        if generation not in _FACTS:
-            payload = engine.derived(FACTS_PRODUCT)
-            if payload is None:
-                return False
-            _FACTS.get_or(generation, lambda: load_facts(payload))
+    """Today's report prepared before its first visit, from the facts stored with the build;
+    an index built before they were is read from its documents by the first request, not at
+    start-up. Whether it was prepared."""
+    if engine.derived(FACTS_PRODUCT) is None:
+        return False
     timeliness_report(engine, settings, store)
     return True
 
@@ -154,8 +145,7 @@ def timeliness_day(engine: SearchEngine, settings: Settings, store: StaffStore, 
     key = (engine.generation(), calendar.version, rules.version, tuple(sorted(overrides.items())), workdays)
     with _LOCK:
         _forget_other_generations(key[0])
-        facts = _facts(engine)
-        assessed = _ASSESSED.get_or(key, lambda: assess_all(facts, rules, calendar, overrides, workdays))
+        assessed = _ASSESSED.get_or(key, lambda: assess_all(_facts(engine), rules, calendar, overrides, workdays))
         day = _DAYS.get_or((key, as_of), lambda: Day(assessed, as_of, calendar))
     return day, calendar, rules
 
@@ -196,8 +186,10 @@ def timeliness_export(engine: SearchEngine, settings: Settings, store: StaffStor
 
 
 def policy_evidence(engine: SearchEngine, policy_id: str) -> PolicyFacts | None:
-    with _LOCK:
-        return next((f for f in _facts(engine) if f.id == policy_id), None)
+    payload = engine.derived(FACTS_PRODUCT)
+    if payload is not None:
+        return find_facts(payload, policy_id)
+    return next((f for f in _facts(engine) if f.id == policy_id), None)
 
 
 ROLES = ("牵头", "配合", "负责")

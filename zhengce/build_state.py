@@ -14,8 +14,9 @@ the reindex lock:
   its earlier rows again;
 - meta: the fingerprint of the analyzers and templates the pages were analyzed with, the
   engine's generation the state describes, the raw store's last row seen, and `dirty`, set
-  before the engine is changed and cleared with the new state in one transaction — a build
-  killed in between leaves `dirty`, and the next update rebuilds in full.
+  before the pages' analyses are written and the engine is changed, and cleared with the rest
+  of the new state in one transaction — a build killed in between leaves `dirty`, and the next
+  update rebuilds in full.
 
 A state that does not describe the index that answers (another engine wrote it, a build
 was killed, the analyzers changed) is never patched: the update becomes a full rebuild."""
@@ -135,21 +136,28 @@ class BuildState:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '1')")
 
-    def save(self, meta: Meta, pages: Iterable[PageEntry], gone_pages: Iterable[str], indexed: dict[str, str],
-             unindexed: Iterable[str], facts: dict[str, bytes], vectors: dict[str, list], images: set[str],
-             row_texts: dict[int, bytes], full: bool) -> None:
-        """The state after a build (full: everything before it is dropped) or an update, in one
-        transaction."""
+    def save_pages(self, pages: Iterable[PageEntry], gone_pages: Iterable[str], full: bool) -> None:
+        """The pages' analyses (full: replacing all), written once they are known and before the
+        cross-document work, so that a build need not hold a million pages' JSON until it ends.
+        Call it after mark_dirty: until save() the state vouches for nothing."""
         with self._db:
             if full:
-                for table in ("pages", "indexed", "facts", "vectors", "row_texts", "meta"):
-                    self._db.execute(f"DELETE FROM {table}")
+                self._db.execute("DELETE FROM pages")
             self._db.executemany("DELETE FROM pages WHERE url = ?", ((url,) for url in gone_pages))
             self._db.executemany(
                 "INSERT OR REPLACE INTO pages(url, response_id, final_url, listing, deps, document, problems)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((p.url, p.response_id, p.final_url, p.listing, json.dumps(p.deps, ensure_ascii=False), p.document,
                   json.dumps(p.problems, ensure_ascii=False)) for p in pages))
+
+    def save(self, meta: Meta, indexed: dict[str, str], unindexed: Iterable[str], facts: dict[str, bytes],
+             vectors: dict[str, list], images: set[str], row_texts: dict[int, bytes], full: bool) -> None:
+        """The rest of the state after a build (full: everything before it is dropped) or an
+        update, in one transaction that clears `dirty`."""
+        with self._db:
+            if full:
+                for table in ("indexed", "facts", "vectors", "row_texts", "meta"):
+                    self._db.execute(f"DELETE FROM {table}")
             self._db.executemany("DELETE FROM indexed WHERE doc_id = ?", ((doc_id,) for doc_id in unindexed))
             self._db.executemany("DELETE FROM facts WHERE policy_id = ?", ((doc_id,) for doc_id in unindexed))
             self._db.executemany("INSERT OR REPLACE INTO indexed(doc_id, hash) VALUES (?, ?)", indexed.items())

@@ -333,8 +333,14 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
 
 def _page_documents(entries: list[PageEntry]) -> list[Document]:
     """Read back from their JSON whether made now or kept: an update and a rebuild start the
-    cross-document work from the very same Documents."""
-    return [Document.model_validate_json(entry.document) for entry in entries if entry.document is not None]
+    cross-document work from the very same Documents. Each entry's JSON is let go once read
+    (the build state has it): a million pages' JSON and Documents are ~10 GB together."""
+    documents = []
+    for entry in entries:
+        if entry.document is not None:
+            documents.append(Document.model_validate_json(entry.document))
+            entry.document = None
+    return documents
 
 
 def timeliness_facts(store: RawStore, documents: list[Document], sites: _Sites,
@@ -430,7 +436,8 @@ def rebuild_from_analyses(store: RawStore, engine: SearchEngine, state: BuildSta
                           site_folders: tuple[Path, ...] = (), limits: AnalysisLimits = AnalysisLimits()) -> AnalysisReport:
     """A full rebuild from page analyses made elsewhere, one entry per raw-store URL at its newest
     row: everything a rebuild does after reading the pages. bench.scale builds generated corpora
-    of up to a million documents with it, whose pages it cannot afford to render and analyze."""
+    of up to a million documents with it, whose pages it cannot afford to render and analyze.
+    The entries' JSON is let go as it is read (the state keeps it)."""
     report = AnalysisReport()
     pages = _Pages(sorted(entries, key=lambda e: e.response_id), list(entries), [], 0, {})
     return _index_pages(store, engine, state, _Sites(site_folders), pages, store.max_id(),
@@ -443,6 +450,8 @@ def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites
     update) only the documents that differ written, the rest left as they are."""
     incremental = not report.full
     vectors = state.vectors(fresh=not incremental)
+    state.mark_dirty()  # from here until save() the state describes no index
+    state.save_pages(pages.analyzed, pages.gone, full=not incremental)
     documents = finish(_page_documents(pages.entries), vectors)
     report.documents = documents
     if len(documents) < keep_at_least:
@@ -456,7 +465,6 @@ def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites
     facts = _facts(store, documents, sites, changed, removed, state.meta(), site_facts, incremental, state)
     products = {FACTS_PRODUCT: pack_facts(facts.product), **search_products(documents)}
     images = _ImageBytes(store, documents)
-    state.mark_dirty()
     if incremental:
         kept_images = state.images()
         new_images = {name: images[name] for name in images if name not in kept_images}
@@ -470,7 +478,7 @@ def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites
     failed = {doc_id for doc_id, _why in indexed.failed}  # not in the index: tried again next time
     state.save(
         Meta(analyzed_with, engine.generation(), last_row, False, site_facts),
-        pages.analyzed, pages.gone, {doc.id: hashes[doc.id] for doc in changed if doc.id not in failed},
+        {doc.id: hashes[doc.id] for doc in changed if doc.id not in failed},
         [*removed, *failed], facts.computed, vectors.added, set(images), pages.row_texts, full=not incremental,
     )
     return report
