@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import argparse
 import html
-import itertools
 import http.client
+import itertools
+import multiprocessing
 import os
 import random
 import statistics
@@ -32,6 +33,8 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -119,15 +122,68 @@ def build(folder: Path, store: RawStore, entries: list[PageEntry]) -> float:
     return time.perf_counter() - started
 
 
-def update_under_load(folder: Path, store: RawStore, changed: list[Document], withdrawn: list[Document],
+@dataclass
+class Corpus:
+    """What the measuring process keeps of a built corpus: a few pages, never the million."""
+
+    figures: dict
+    changed: list[Document]  # 1 %, to be edited by the re-crawl
+    withdrawn: list[Document]  # 0.1 %, to answer 404
+    search_paths: list[str]
+    top_units: list[str]
+    policy_count: int
+
+
+def make_corpus(size: int, folder: Path, requests: int) -> Corpus:
+    """Generate the documents, store their pages, build the index. Run in a process of its own
+    (in_child): a million generated documents and their build take ~15 GB, which the process
+    that then measures the server and the update must not go on holding."""
+    rng = random.Random(11 + size)
+    started = time.perf_counter()
+    documents = CorpusGenerator().documents(size)
+    figures: dict = {"size": size, "generate_s": time.perf_counter() - started}
+    sample = [f"{d.title}\n{d.body}" for d in rng.sample(documents, min(2000, len(documents)))]
+    figures["segmenter_mb_s"] = segmenter_throughput(sample)
+    changed = rng.sample(documents, size // 100)
+    chosen = {c.id for c in changed}
+    withdrawn = rng.sample([d for d in documents if d.id not in chosen], max(1, size // 1000))
+    search_paths = [f"/api/search?{urllib.parse.urlencode(q)}" for q in queries(documents, rng, requests + 400)]
+    policy_count = sum(d.kind is DocKind.policy for d in documents)
+    store, entries = store_pages(folder, documents, {d.id for d in withdrawn})
+    del documents  # held once, as their analyses, not twice
+    figures["build_s"] = build(folder, store, entries)
+    store.close()
+    top_units = [c.value for c in TantivyEngine(folder / "index" / "tantivy").term_counts("publisher", SearchQuery(), 3)]
+    return Corpus(figures, changed, withdrawn, search_paths, top_units, policy_count)
+
+
+def in_child(function, *args):
+    """function(*args) in a forked process, whose memory goes back to the system when it ends."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def run_update(folder: Path) -> tuple[float, dict]:
+    """`zhengce update`'s code on this data: its seconds, and what it did."""
+    settings = Settings(data_dir=folder)
+    started = time.perf_counter()
+    with RawStore(folder / "raw.sqlite3") as store, BuildState(settings.build_state_path) as state:
+        report = update(store, TantivyEngine(settings.index_dir / "tantivy"), state, (), settings.analysis_limits)
+    summary = {name: getattr(report, name) for name in ("full", "why_full", "pages_seen", "added", "replaced", "removed")}
+    return time.perf_counter() - started, summary
+
+
+def update_under_load(folder: Path, changed: list[Document], withdrawn: list[Document],
                       port: int, paths: list[str]) -> dict:
-    """Store a re-crawl's findings, then run the update while one client searches."""
+    """Store a re-crawl's findings, then run the update (in a process of its own, as `zhengce
+    update` runs beside the server) while one client searches."""
     fetched = datetime(2026, 12, 2, 8)
-    for doc in changed:
-        edited = doc.model_copy(update={"body": doc.body + "\n本文件已于近期修订，请以最新版本为准。"})
-        store.put(SITE, doc.url, doc.url, 200, HTML_HEADERS, page_html(edited), fetched)
-    for doc in withdrawn:
-        store.put(SITE, doc.url, doc.url, 404, HTML_HEADERS, b"<html><body>404 Not Found</body></html>", fetched)
+    with RawStore(folder / "raw.sqlite3") as store:
+        for doc in changed:
+            edited = doc.model_copy(update={"body": doc.body + "\n本文件已于近期修订，请以最新版本为准。"})
+            store.put(SITE, doc.url, doc.url, 200, HTML_HEADERS, page_html(edited), fetched)
+        for doc in withdrawn:
+            store.put(SITE, doc.url, doc.url, 404, HTML_HEADERS, b"<html><body>404 Not Found</body></html>", fetched)
     errors: list[str] = []
     answered: list[float] = []
     running = threading.Event()
@@ -152,41 +208,27 @@ def update_under_load(folder: Path, store: RawStore, changed: list[Document], wi
 
     client = threading.Thread(target=searching)
     client.start()
-    settings = Settings(data_dir=folder)
-    started = time.perf_counter()
-    with BuildState(settings.build_state_path) as state:
-        report = update(store, TantivyEngine(settings.index_dir / "tantivy"), state, (), settings.analysis_limits)
-    seconds = time.perf_counter() - started
-    running.clear()
-    client.join()
+    try:
+        seconds, report = in_child(run_update, folder)
+    finally:
+        running.clear()
+        client.join()
     return {"seconds": seconds, "report": report, "errors": errors, "searches": len(answered),
             "p50": statistics.median(answered) if answered else 0.0}
 
 
-def measure(size: int, args: argparse.Namespace, rng: random.Random) -> dict:
-    figures: dict = {"size": size}
-    started = time.perf_counter()
-    documents = CorpusGenerator().documents(size)
-    print(f"\n== {size:,} documents (generated in {time.perf_counter() - started:.0f} s)", flush=True)
-    sample = [f"{d.title}\n{d.body}" for d in rng.sample(documents, min(2000, len(documents)))]
-    figures["segmenter_mb_s"] = segmenter_throughput(sample)
-    changed = rng.sample(documents, size // 100)
-    chosen = {c.id for c in changed}
-    withdrawn = rng.sample([d for d in documents if d.id not in chosen], max(1, size // 1000))
-    search_paths = [f"/api/search?{urllib.parse.urlencode(q)}" for q in queries(documents, rng, args.requests + 400)]
-    policy_count = sum(d.kind is DocKind.policy for d in documents)
+def measure(size: int, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         folder = Path(tmp)
-        store, entries = store_pages(folder, documents, {d.id for d in withdrawn})
-        del documents  # a million documents are held once, as their analyses, not twice
-        figures["build_s"] = build(folder, store, entries)
-        del entries
+        print(f"\n== {size:,} documents", flush=True)
+        corpus = in_child(make_corpus, size, folder, args.requests)
+        figures = corpus.figures
+        search_paths = corpus.search_paths
         figures["docs_s"] = size / figures["build_s"]
         figures["index_mb"] = sum(f.stat().st_size for f in (folder / "index" / "tantivy").rglob("*") if f.is_file()) / 1e6
         figures["state_mb"] = sum(f.stat().st_size for f in (folder / "index").glob("*.build.sqlite3*")) / 1e6
-        print(f"build {figures['build_s']:.0f} s ({figures['docs_s']:,.0f} docs/s), index {figures['index_mb']:,.0f} MB,"
-              f" build state {figures['state_mb']:,.0f} MB", flush=True)
-        top_units = [c.value for c in TantivyEngine(folder / "index" / "tantivy").term_counts("publisher", SearchQuery(), 3)]
+        print(f"generated in {figures['generate_s']:.0f} s; build {figures['build_s']:.0f} s ({figures['docs_s']:,.0f}"
+              f" docs/s), index {figures['index_mb']:,.0f} MB, build state {figures['state_mb']:,.0f} MB", flush=True)
         port = 8500 + os.getpid() % 300
         server = start_server(folder, port)
         try:
@@ -200,32 +242,32 @@ def measure(size: int, args: argparse.Namespace, rng: random.Random) -> dict:
             print(f"search {args.clients} clients, {len(latencies)} distinct requests: p50 {figures['p50']:.1f} ms,"
                   f" p99 {figures['p99']:.1f} ms, {figures['rps']:.0f} requests/s; trivial endpoint"
                   f" {figures['trivial_rps']:,.0f} requests/s; segmenter {figures['segmenter_mb_s']:.2f} MB/s", flush=True)
-            unit = urllib.parse.quote(top_units[0])
+            unit = urllib.parse.quote(corpus.top_units[0])
             _first, figures["unit_ms"] = median_ms(port, f"/api/units/{unit}")
             figures["report_first_ms"], figures["report_unit_ms"] = median_ms(
                 port, f"/api/reports/timeliness?unit={unit}")
             _first, figures["report_month_ms"] = median_ms(
                 port, "/api/reports/timeliness?from=2024-03-01&to=2024-03-31")
-            print(f"unit page ({top_units[0]}): {figures['unit_ms']:.1f} ms; timeliness report of that unit:"
+            print(f"unit page ({corpus.top_units[0]}): {figures['unit_ms']:.1f} ms; timeliness report of that unit:"
                   f" {figures['report_unit_ms']:.1f} ms (the first after start {figures['report_first_ms']:.0f} ms),"
-                  f" of one month: {figures['report_month_ms']:.1f} ms ({policy_count:,} policies)", flush=True)
+                  f" of one month: {figures['report_month_ms']:.1f} ms ({corpus.policy_count:,} policies)", flush=True)
             memory = memory_mb(server.pid)
             figures.update(anonymous_mb=memory["anonymous"], pss_mb=memory["pss"])
-            outcome = update_under_load(folder, store, changed, withdrawn, port, search_paths[:200])
+            outcome = update_under_load(folder, corpus.changed, corpus.withdrawn, port, search_paths[:200])
             report = outcome["report"]
             figures.update(update_s=outcome["seconds"], update_errors=len(outcome["errors"]),
                            update_searches=outcome["searches"])
-            print(f"update of {len(changed):,} changed + {len(withdrawn):,} withdrawn pages: {outcome['seconds']:.1f} s"
-                  f" ({'full rebuild: ' + report.why_full if report.full else 'incremental'}; {report.pages_seen} pages"
-                  f" analyzed, {report.added} added, {report.replaced} replaced, {report.removed} removed);"
-                  f" {outcome['searches']} searches meanwhile, p50 {outcome['p50']:.1f} ms, {len(outcome['errors'])} errors"
-                  f" {outcome['errors'][:3]}; update ÷ build = {outcome['seconds'] / figures['build_s']:.3f}", flush=True)
+            print(f"update of {len(corpus.changed):,} changed + {len(corpus.withdrawn):,} withdrawn pages:"
+                  f" {outcome['seconds']:.1f} s ({'full rebuild: ' + report['why_full'] if report['full'] else 'incremental'};"
+                  f" {report['pages_seen']} pages analyzed, {report['added']} added, {report['replaced']} replaced,"
+                  f" {report['removed']} removed); {outcome['searches']} searches meanwhile, p50 {outcome['p50']:.1f} ms,"
+                  f" {len(outcome['errors'])} errors {outcome['errors'][:3]};"
+                  f" update ÷ build = {outcome['seconds'] / figures['build_s']:.3f}", flush=True)
             print(f"server memory (2 workers): {memory['anonymous']:.0f} MB anonymous, {memory['pss']:.0f} MB"
                   f" proportional (with the mapped index's pages)", flush=True)
         finally:
             server.terminate()
             server.wait(timeout=30)
-            store.close()
     return figures
 
 
@@ -244,9 +286,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1600, help="distinct search requests measured")
     parser.add_argument("--work", default=None, help="folder for the indexes (default: the system's temporary one)")
     args = parser.parse_args()
-    rng = random.Random(11)
     started = time.perf_counter()
-    rows = [measure(int(size), args, rng) for size in args.sizes.split(",")]
+    rows = [measure(int(size), args) for size in args.sizes.split(",")]
     print(f"\n| {' | '.join(title for _key, title, _f in COLUMNS)} |")
     print(f"|{'|'.join(' --- ' for _ in COLUMNS)}|")
     for row in rows:
