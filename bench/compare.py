@@ -28,7 +28,7 @@ import urllib.parse
 from pathlib import Path
 
 from bench.corpus import CorpusGenerator
-from bench.search import process_family, drive, percentile, queries, start_server
+from bench.search import cpu_seconds, drive, percentile, queries, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 100
@@ -42,15 +42,6 @@ from indexer.tantivy_engine import TantivyEngine
 documents = CorpusGenerator().documents(int(sys.argv[2]))
 TantivyEngine(Path(sys.argv[1]) / "index" / "tantivy").replace_all(documents, count_hint=len(documents))
 """
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds used so far by a server and its workers."""
-    total = 0
-    for member in process_family(pid):
-        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def build(checkout: Path, data: Path, documents: int) -> None:
@@ -122,9 +113,9 @@ def report(servers: dict[str, subprocess.Popen], paths: list[str], rounds: int) 
             order.shuffle(names)
             for name in names:
                 server = servers[name]
-                used = server_cpu(server.pid)
+                used = cpu_seconds(server.pid)
                 got, _wall = drive(_port(server), batch, CLIENTS)
-                cpu[name] += server_cpu(server.pid) - used
+                cpu[name] += cpu_seconds(server.pid) - used
                 this_round[name] += got
         for name in servers:
             latencies[name].append(this_round[name])

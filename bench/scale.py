@@ -40,7 +40,7 @@ from pathlib import Path
 
 from analyzers.model import DocKind, Document
 from bench.corpus import CorpusGenerator
-from bench.search import drive, memory_mb, percentile, process_family, queries, segmenter_throughput, start_server
+from bench.search import cpu_seconds, drive, memory_mb, percentile, queries, segmenter_throughput, start_server
 from crawler.raw_store import RawStore
 from indexer.base import SearchQuery
 from indexer.tantivy_engine import TantivyEngine
@@ -68,18 +68,6 @@ def page_html(doc: Document) -> bytes:
 <div class="article_info"><span>时间:{doc.published_at:%Y-%m-%d %H:%M}</span></div>
 <div class="TRS_Editor">{paragraphs}</div>
 <div class="xgwj"><h3>相关文件</h3><ul>{back}</ul></div></div></body></html>""".encode("utf-8")
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a server and its workers so far."""
-    ticks = 0
-    for member in process_family(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_quiet(pid: int, limit: float = 900.0) -> float:

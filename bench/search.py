@@ -125,6 +125,18 @@ def process_family(pid: int) -> list[int]:
     return family
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a server and its workers so far."""
+    ticks = 0
+    for member in process_family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def memory_mb(pid: int) -> dict[str, float]:
     """Memory of a server and its workers, in MB: resident (shared pages counted in every
     process), proportional (shared pages split between them), and anonymous (the processes' own

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from analyzers.model import Document, LocalDateTime
 from analyzers.timeliness import Capture, InterpretationFacts
@@ -38,7 +39,7 @@ class ResultItem(BaseModel):
 
     @staticmethod
     def fields_of(hit: Hit) -> dict:
-        """The item as plain data; SearchResponse validates a whole page of them in one call."""
+        """The item as plain data, in the model's field order."""
         doc = hit.document
         return {
             "id": doc.id, "title": doc.title, "title_html": hit.title_html, "doc_number": doc.doc_number,
@@ -68,11 +69,9 @@ class SearchResponse(BaseModel):
     results: list[ResultItem]
     facets: dict[str, list[FacetValue]] = Field(description="counts for domain, publisher (发布机构), responsible (责任单位), year, type and kind; domain counts each top category of the gov.cn tree (科技、教育) and each subcategory under its path (科技、教育/教育)")
 
-    @classmethod
-    def from_result(cls, result: SearchResult, page: int, size: int) -> "SearchResponse":
-        # One validation of plain data, in pydantic-core: building a model object per result and
-        # per facet value cost more than the search itself.
-        return cls.model_validate({
+    @staticmethod
+    def fields_of(result: SearchResult, page: int, size: int) -> dict:
+        return {
             "total": result.total,
             "page": page,
             "size": size,
@@ -85,7 +84,14 @@ class SearchResponse(BaseModel):
             "facets": {
                 name: [{"value": f.value, "count": f.count} for f in values] for name, values in result.facets.items()
             },
-        })
+        }
+
+    @classmethod
+    def json_of(cls, result: SearchResult, page: int, size: int) -> bytes:
+        """The response as JSON, serialized straight from plain data in pydantic-core: it is all
+        made by zhengce in the model's field order, and validating it as the model first cost
+        more than a tenth of a search's CPU (tests.test_api checks the two agree)."""
+        return to_json(cls.fields_of(result, page, size))
 
 
 DocumentOut = Document

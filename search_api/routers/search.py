@@ -27,9 +27,8 @@ async def search(query: SearchQueryDep, engine: EngineDep, cache: CacheDep) -> R
     key = (engine.generation(), query)
     body = cache.get(key)
     if body is None:
-        result = SearchResponse.from_result(services.search(engine, query), query.page, query.size)
-        # Serialized once here: returning the model would make FastAPI validate it all again.
-        body = result.model_dump_json().encode("utf-8")
+        # Serialized here: returning the model would make FastAPI validate it all again.
+        body = SearchResponse.json_of(services.search(engine, query), query.page, query.size)
         cache.put(key, body)
     return Response(body, media_type="application/json")
 
