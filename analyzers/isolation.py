@@ -5,10 +5,14 @@ is killed and the next file gets a new one."""
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import resource
 import signal
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 
 from analyzers.attachments import ExtractedText, extract_text
@@ -26,6 +30,22 @@ def die_with_parent(parent_pid: int | None = None) -> None:
         return
     if parent_pid is not None and os.getppid() != parent_pid:
         os._exit(1)  # the parent died before the request took effect
+
+
+@contextmanager
+def forked_workers(count: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `count` forked worker processes that die with this one. They share the
+    parent's memory until either writes to it, so the collector's objects are frozen first: a
+    worker's collections would otherwise touch every object and copy the pages (a build of a
+    million documents holds ~10 GB). What a worker needs and cannot be sent (site templates),
+    it inherits."""
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
 
 
 def _address_space() -> int:

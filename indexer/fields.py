@@ -9,10 +9,8 @@ Elasticsearch index exactly the same tokens. Keyword fields carry facet and filt
 Preparing is the CPU-heavy part of indexing; prepare_all spreads it over every core."""
 from __future__ import annotations
 
-import gc
 import os
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import islice
@@ -20,7 +18,7 @@ from typing import Iterable, Iterator
 
 from analyzers.doc_number import doc_number_key
 from analyzers.domains import indexed_values, split
-from analyzers.isolation import die_with_parent
+from analyzers.isolation import forked_workers
 from analyzers.model import Document
 from analyzers.normalize import normalize
 from analyzers.segment import gram_string, index_words, tokenizer
@@ -125,18 +123,12 @@ def prepare_all(documents: Iterable[Document], count_hint: int = 0) -> Iterator[
         yield from map(prepare, documents)
         return
     tokenizer()  # load the dictionary once, before the workers fork
-    # Frozen objects are left alone by the collector, so a forked worker does not write to the
-    # parent's pages and copy them: a build of a million documents holds ~10 GB of them.
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-            pending: deque = deque()
-            source = iter(documents)
-            while chunk := list(islice(source, CHUNK)):
-                pending.append(pool.submit(_prepare_chunk, chunk))
-                if len(pending) >= workers * IN_FLIGHT:
-                    yield from pending.popleft().result()
-            while pending:
+    with forked_workers(workers) as pool:
+        pending: deque = deque()
+        source = iter(documents)
+        while chunk := list(islice(source, CHUNK)):
+            pending.append(pool.submit(_prepare_chunk, chunk))
+            if len(pending) >= workers * IN_FLIGHT:
                 yield from pending.popleft().result()
-    finally:
-        gc.unfreeze()
+        while pending:
+            yield from pending.popleft().result()

@@ -234,3 +234,34 @@ def test_the_report_after_an_update_counts_the_new_policy_and_keeps_one_build_in
     generation = engine.generation()
     assert {key[0] for key in services._ASSESSED} == {generation}
     assert {key[0][0] for key in services._DAYS} == {generation}
+
+
+def test_pages_analyzed_by_forked_workers_are_those_analyzed_in_one_process(data_dir, tmp_path, monkeypatch):
+    """Many pages to analyze are shared among forked workers (the threshold is lowered here, so
+    that the sample site's pages are many): a rebuild's documents, problems and page count are
+    those of one process, and so is an update's, whose workers read earlier rows' texts from
+    the build state."""
+    from indexer.tantivy_engine import TantivyEngine
+    from zhengce import pipeline
+    from zhengce.build_state import BuildState
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: nothing is shared")
+    with sqlite3.connect(data_dir / "raw.sqlite3") as source, sqlite3.connect(tmp_path / "raw.sqlite3") as copy:
+        source.backup(copy)
+    with RawStore(tmp_path / "raw.sqlite3") as store:
+        alone = pipeline.analyze_store(store)
+        monkeypatch.setattr(pipeline, "ANALYZE_PARALLEL_FROM", 1)
+        shared = pipeline.analyze_store(store)
+        assert [d.model_dump_json() for d in shared.documents] == [d.model_dump_json() for d in alone.documents]
+        assert (shared.problems, shared.pages_seen) == (alone.problems, alone.pages_seen)
+
+        engine = TantivyEngine(tmp_path / "index" / "tantivy")
+        with BuildState(tmp_path / "index" / "tantivy.build.sqlite3") as state:
+            pipeline.reindex(store, engine, state)
+            _store_changes(store, list(engine.documents(SearchQuery())))
+            updated = pipeline.update(store, engine, state)
+            assert not updated.full and updated.pages_seen == 6
+            after_update = _snapshot(engine)
+            pipeline.reindex(store, engine, state)
+        assert _snapshot(engine) == after_update

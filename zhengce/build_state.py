@@ -119,9 +119,6 @@ class BuildState:
         changed) and replaces the kept vectors with its own."""
         return CachedVectors(self, fresh)
 
-    def row_texts(self, fresh: bool) -> "RowTexts":
-        return RowTexts(self if not fresh else None)
-
     def stored_row_text(self, row_id: int) -> tuple[bool, bytes]:
         row = self._db.execute("SELECT text FROM row_texts WHERE row_id = ?", (row_id,)).fetchone()
         return (row is not None, row[0] if row else b"")

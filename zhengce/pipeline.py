@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from analyzers.attachments import ExtractedText
 from analyzers.decode import decode_html
 from analyzers.images import ServableImage, image_product, servable
 from analyzers.dedup import merge_duplicates
-from analyzers.isolation import IsolatedExtractor
+from analyzers.isolation import IsolatedExtractor, forked_workers
 from analyzers.limits import AnalysisLimits
 from analyzers.linking import Vectors, link_interpretations, text_vector
 from analyzers.model import DocKind, Document, Version
@@ -260,32 +261,90 @@ class _Pages:
     row_texts: dict[int, bytes]  # what the rows analyzed now said
 
 
+ANALYZE_PARALLEL_FROM = 64  # pages; fewer are analyzed in this process (forking costs more than it saves)
+
+
+@dataclass
+class _Analysis:
+    """What analyzing a share of pages needs besides the pages; forked workers inherit it (site
+    templates hold compiled code that cannot be sent to them)."""
+    store_path: Path
+    state_path: Path | None  # the build state, for what earlier rows said (none: a rebuild)
+    sites: _Sites
+    listings: dict[str, dict[str, str]]
+    limits: AnalysisLimits
+    with_history: set[str]
+
+
+_INHERITED: _Analysis | None = None
+
+
+def _analyze_share(rows: list[LatestRow], work: _Analysis | None = None) -> tuple[list[tuple[PageEntry, bool]], dict[int, bytes]]:
+    """These pages' entries (and whether each was an HTML page analyzed), and what the rows
+    analyzed said; with connections of its own, so that it can run in a worker."""
+    work = work or _INHERITED
+    with RawStore(work.store_path) as store, IsolatedExtractor(work.limits) as extractor:
+        state = BuildState(work.state_path) if work.state_path else None
+        try:
+            texts = RowTexts(state)
+            analyze = _PageAnalyzer(store, work.listings, extractor, texts)
+            made = [_analyze_page(store, work.sites[row.site], analyze, store.response(row.id), work.with_history)
+                    for row in rows]
+        finally:
+            if state is not None:
+                state.close()
+    return made, texts.added
+
+
+def _analyze_rows(work: _Analysis, rows: list[LatestRow]) -> tuple[list[tuple[PageEntry, bool]], dict[int, bytes]]:
+    """_analyze_share of every row, on every core when there are many: an update's analysis is
+    ~20 ms a page, most of what it costs."""
+    workers = min(os.cpu_count() or 1, len(rows) // ANALYZE_PARALLEL_FROM)
+    if workers < 2:
+        return _analyze_share(rows, work)
+    global _INHERITED
+    _INHERITED = work
+    size = -(-len(rows) // (workers * 4))  # a few shares a worker: pages differ in cost
+    made: list[tuple[PageEntry, bool]] = []
+    said: dict[int, bytes] = {}
+    try:
+        with forked_workers(workers) as pool:
+            for entries, texts in pool.map(_analyze_share, [rows[i:i + size] for i in range(0, len(rows), size)]):
+                made += entries
+                said.update(texts)
+    finally:
+        _INHERITED = None
+    return made, said
+
+
 def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict[str, PageEntry],
-                   texts: RowTexts, limits: AnalysisLimits, report: "AnalysisReport") -> _Pages:
+                   state_path: Path | None, limits: AnalysisLimits, report: "AnalysisReport") -> _Pages:
     """Every detail page's entry: the kept one where it still holds, else analyzed now. Pages are
     read one by one, by their newest rows; list answers, attachments and images only as pages
     ask for them. Problems go to the report and the store's error log (stage "analyze")."""
     listings = _listings(store, latest, sites)
-    entries: list[PageEntry] = []
+    entries: list[PageEntry | None] = []
     analyzed: list[PageEntry] = []
+    todo: list[tuple[int, LatestRow]] = []  # (place in entries, row) of the pages to analyze
+    for url, row in sorted(latest.rows.items(), key=lambda item: item[1].id):
+        site = sites[row.site]
+        if isinstance(site, Site) and not site.is_detail(row.final_url):
+            continue
+        if url in kept and _fresh(kept[url], row, latest, listings):
+            entries.append(kept[url])
+        elif isinstance(site, SiteConfigError):
+            entries.append(PageEntry(url, row.id, row.final_url, "", {}, None, [str(site)]))
+            analyzed.append(entries[-1])
+        else:
+            todo.append((len(entries), row))
+            entries.append(None)
+    work = _Analysis(store.path, state_path, sites, listings, limits, store.urls_with_history())
+    made, said = _analyze_rows(work, [row for _place, row in todo])
     pages_seen = 0
-    with_history = store.urls_with_history()
-    with IsolatedExtractor(limits) as extractor:
-        analyze = _PageAnalyzer(store, listings, extractor, texts)
-        for url, row in sorted(latest.rows.items(), key=lambda item: item[1].id):
-            site = sites[row.site]
-            if isinstance(site, Site) and not site.is_detail(row.final_url):
-                continue
-            if url in kept and _fresh(kept[url], row, latest, listings):
-                entries.append(kept[url])
-                continue
-            if isinstance(site, SiteConfigError):
-                entry = PageEntry(url, row.id, row.final_url, "", {}, None, [str(site)])
-            else:
-                entry, seen = _analyze_page(store, site, analyze, store.response(row.id), with_history)
-                pages_seen += seen
-            entries.append(entry)
-            analyzed.append(entry)
+    for (place, _row), (entry, seen) in zip(todo, made):
+        entries[place] = entry
+        analyzed.append(entry)
+        pages_seen += seen
     store.clear_errors(STAGE, {entry.url for entry in analyzed})
     for entry in analyzed:
         for message in entry.problems:
@@ -293,7 +352,7 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
             store.log_error(latest.rows[entry.url].site, entry.url, STAGE, message)
     present = {entry.url for entry in entries}
     gone = [url for url in kept if url not in present]
-    return _Pages(entries, analyzed, gone, pages_seen, texts.added)
+    return _Pages(entries, analyzed, gone, pages_seen, said)
 
 
 def finish(page_documents: list[Document], vectors: Vectors = text_vector, today: date | None = None) -> list[Document]:
@@ -325,7 +384,7 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
     stop the rebuild."""
     report = AnalysisReport()
     store.clear_errors(STAGE)
-    pages = _analyze_pages(store, _Sites(site_folders), store.latest_ids(), {}, RowTexts(None), limits, report)
+    pages = _analyze_pages(store, _Sites(site_folders), store.latest_ids(), {}, None, limits, report)
     report.pages_seen = pages.pages_seen
     report.documents = finish(_page_documents(pages.entries))
     return report
@@ -426,7 +485,7 @@ def _build(store: RawStore, engine: SearchEngine, state: BuildState, site_folder
     if not incremental:
         store.clear_errors(STAGE)
     pages = _analyze_pages(store, sites, store.latest_ids(), state.pages() if incremental else {},
-                           state.row_texts(fresh=not incremental), limits, report)
+                           state.path if incremental else None, limits, report)
     report.pages_seen = pages.pages_seen
     return _index_pages(store, engine, state, sites, pages, last_row, fingerprint(site_folders, limits), report,
                         keep_at_least)
