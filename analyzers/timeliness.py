@@ -260,6 +260,13 @@ class TimelinessReport(BaseModel):
 
 
 # ---- assessment ----
+# Rows are built without validation (every value comes from validated facts) and share one
+# "fields set" (nothing reads which were given): a server keeps a row for every policy, and a
+# set of its own was 2.3 KB of a 5.8 KB row.
+_ROW_FIELDS = set(TimelinessRow.model_fields)
+_INTERPRETATION_FIELDS = set(InterpretationOut.model_fields)
+
+
 @dataclass(frozen=True)
 class Assessed:
     """A row before the day is known: `waiting` rows have a deadline and no interpretation;
@@ -326,8 +333,9 @@ def assess(facts: PolicyFacts, profile: RuleProfile, calendar: WorkCalendar, ove
         policy_id=facts.id, title=facts.title, doc_number=facts.doc_number, unit=facts.unit, url=facts.url,
         published=facts.published, rule=profile.name, workdays=profile.workdays,
         interpretations=[
-            InterpretationOut(doc_id=i.doc_id, title=i.title, form=i.form, url=i.url, published=i.published,
-                              method=i.method, first_seen=_first_seen(i.captures))
+            InterpretationOut.model_construct(
+                _INTERPRETATION_FIELDS, doc_id=i.doc_id, title=i.title, form=i.form, url=i.url,
+                published=i.published, method=i.method, first_seen=_first_seen(i.captures))
             for i in facts.interpretations
         ],
         first_seen=_first_seen(facts.captures), evidence_flags=_evidence(facts, first),
@@ -338,9 +346,8 @@ def assess(facts: PolicyFacts, profile: RuleProfile, calendar: WorkCalendar, ove
                     link_method=first.method, interpretation_first_seen=_first_seen(first.captures))
 
     def row(status: Status, **fields) -> TimelinessRow:
-        # Built without validation: every value comes from validated facts, and a report builds
-        # tens of thousands of rows.
-        return TimelinessRow.model_construct(**base, status=status, status_label=STATUS_LABELS[status], **fields)
+        return TimelinessRow.model_construct(_ROW_FIELDS, **base, status=status, status_label=STATUS_LABELS[status],
+                                             **fields)
 
     required, reason = _scope(facts, profile, overrides)
     if not required:
