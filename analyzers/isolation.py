@@ -33,12 +33,21 @@ def die_with_parent(parent_pid: int | None = None) -> None:
 
 
 @contextmanager
-def forked_workers(count: int) -> Iterator[ProcessPoolExecutor]:
-    """A pool of `count` forked worker processes that die with this one. They share the
-    parent's memory until either writes to it, so the collector's objects are frozen first: a
-    worker's collections would otherwise touch every object and copy the pages (a build of a
-    million documents holds ~10 GB). What a worker needs and cannot be sent (site templates),
-    it inherits."""
+def worker_pool(count: int, fresh: bool = False) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `count` worker processes that die with this one.
+
+    Forked (the default) they start in milliseconds and inherit what cannot be sent to them
+    (site templates). They share the parent's memory until either writes to it, so the
+    collector's objects are frozen first: a worker's collections would touch every object and
+    copy its page. `fresh`: started as new interpreters instead, for work whose parent goes on
+    writing to what it holds — pickling a million documents for the workers touches every one,
+    and each page the parent writes stays private in each forked worker (1.7 GB each and
+    growing, measured at a million) — at a cost of seconds to start."""
+    if fresh:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
+            yield pool
+        return
     gc.freeze()
     try:
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=die_with_parent,

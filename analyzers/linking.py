@@ -36,6 +36,7 @@ SIMILARITY_THRESHOLD = 0.3
 SIMILARITY_MAX_CONFIDENCE = 0.8
 SIMILARITY_WINDOW = timedelta(days=90)  # an interpretation follows its policy within weeks
 _QUOTED = re.compile(r"《([^《》]{4,80})》")
+_ISSUED = re.compile(r"关于印发(.+?)的通知$")  # compiled: every update keys every policy's title
 _PUNCTUATION = re.compile(r"[\s\u3000《》“”\"'（）()、，,。:：]")
 
 
@@ -50,7 +51,7 @@ def _title_keys(title: str) -> tuple[set[str], str]:
     keys = {full}
     if "关于" in full:
         keys.add(full[full.index("关于") :])
-    issued = re.search(r"关于印发(.+?)的通知$", full)
+    issued = _ISSUED.search(full)
     return keys, issued.group(1) if issued else ""
 
 

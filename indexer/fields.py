@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from analyzers.doc_number import doc_number_key
 from analyzers.domains import indexed_values, split
-from analyzers.isolation import forked_workers
+from analyzers.isolation import worker_pool
 from analyzers.model import Document
 from analyzers.normalize import normalize
 from analyzers.segment import gram_string, index_words, tokenizer
@@ -35,7 +35,10 @@ KEYWORD_FIELDS = ("domain", "unit", "responsible", "type", "kind", "form", "publ
                   "title_words", "validity")
 # The validity a document is filed under when no text declares it 失效, 废止 or 已修订.
 VALIDITY_DEFAULT = "有效"
-PARALLEL_FROM = 2000  # documents; below this a process pool costs more than it saves
+PARALLEL_FROM = 256  # documents; below this forking workers costs more than it saves (~2.5 ms a document)
+# documents; from here the workers are new interpreters (analyzers.isolation.worker_pool), which
+# take a few seconds to start and load the dictionary, but share none of the parent's memory
+FRESH_WORKERS_FROM = 20_000
 
 
 def gram_field(name: str) -> str:
@@ -122,8 +125,10 @@ def prepare_all(documents: Iterable[Document], count_hint: int = 0) -> Iterator[
     if workers == 1 or count_hint < PARALLEL_FROM:
         yield from map(prepare, documents)
         return
-    tokenizer()  # load the dictionary once, before the workers fork
-    with forked_workers(workers) as pool:
+    fresh = count_hint >= FRESH_WORKERS_FROM
+    if not fresh:
+        tokenizer()  # loaded once, before the workers fork
+    with worker_pool(workers, fresh) as pool:
         pending: deque = deque()
         source = iter(documents)
         while chunk := list(islice(source, CHUNK)):

@@ -206,3 +206,18 @@ def test_a_running_server_answers_503_with_the_remedy_when_an_outdated_index_bec
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(search)
         assert refused.value.code == 503 and "zhengce reindex" in json.load(refused.value)["message"]
+
+
+def test_documents_prepared_by_forked_or_fresh_workers_are_those_prepared_in_one_process(monkeypatch):
+    """A large build prepares documents on every core: in forked workers, or — from
+    FRESH_WORKERS_FROM, where a parent pickling a million documents would make each forked
+    worker copy them — in new interpreters. Both thresholds are lowered here."""
+    from bench.corpus import CorpusGenerator
+    from indexer import fields
+
+    documents = CorpusGenerator().documents(300)
+    alone = [fields.prepare(document) for document in documents]
+    monkeypatch.setattr(fields, "PARALLEL_FROM", 1)
+    assert list(fields.prepare_all(documents, len(documents))) == alone
+    monkeypatch.setattr(fields, "FRESH_WORKERS_FROM", 1)
+    assert list(fields.prepare_all(documents, len(documents))) == alone

@@ -26,7 +26,7 @@ import json
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,9 @@ class PageEntry:
     deps: dict[str, int | None]  # attachment and image URLs read → the row read (None: none stored)
     document: bytes | None  # the page's Document as JSON, before cross-document work
     problems: list[str] = field(default_factory=list)
+    # Kept entries read back from the state leave `document` there (a province's are gigabytes):
+    # whether there is one, read with BuildState.document when it is needed.
+    stored: bool = False
 
 
 @dataclass
@@ -100,9 +103,16 @@ class BuildState:
                     values.get("dirty", "1") == "1", values.get("site_facts", ""))
 
     def pages(self) -> dict[str, PageEntry]:
-        rows = self._db.execute("SELECT url, response_id, final_url, listing, deps, document, problems FROM pages")
-        return {url: PageEntry(url, response_id, final_url, listing, json.loads(deps), document, json.loads(problems))
-                for url, response_id, final_url, listing, deps, document, problems in rows}
+        """Every page's entry, without its document (see PageEntry.stored)."""
+        rows = self._db.execute(
+            "SELECT url, response_id, final_url, listing, deps, document IS NOT NULL, problems FROM pages")
+        return {url: PageEntry(url, response_id, final_url, listing, json.loads(deps), None, json.loads(problems),
+                               bool(stored))
+                for url, response_id, final_url, listing, deps, stored, problems in rows}
+
+    def document(self, url: str) -> bytes | None:
+        row = self._db.execute("SELECT document FROM pages WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
 
     def indexed(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc_id, hash FROM indexed"))
@@ -110,9 +120,12 @@ class BuildState:
     def images(self) -> set[str]:
         return {name for (name,) in self._db.execute("SELECT name FROM images")}
 
-    def facts(self, policy_ids: Iterable[str]) -> dict[str, bytes]:
-        wanted = set(policy_ids)
-        return {pid: blob for pid, blob in self._db.execute("SELECT policy_id, facts FROM facts") if pid in wanted}
+    def policies_with_facts(self) -> set[str]:
+        return {policy_id for (policy_id,) in self._db.execute("SELECT policy_id FROM facts")}
+
+    def facts_by_id(self) -> Iterator[tuple[str, bytes]]:
+        """Every policy's stored facts, by id, read as they are used."""
+        return iter(self._db.execute("SELECT policy_id, facts FROM facts ORDER BY policy_id"))
 
     def vectors(self, fresh: bool) -> "CachedVectors":
         """fresh: for a full rebuild, which segments every text again (the dictionary may have

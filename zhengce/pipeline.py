@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ from analyzers.attachments import ExtractedText
 from analyzers.decode import decode_html
 from analyzers.images import ServableImage, image_product, servable
 from analyzers.dedup import merge_duplicates
-from analyzers.isolation import IsolatedExtractor, forked_workers
+from analyzers.isolation import IsolatedExtractor, worker_pool
 from analyzers.limits import AnalysisLimits
 from analyzers.linking import Vectors, link_interpretations, text_vector
 from analyzers.model import DocKind, Document, Version
@@ -308,7 +308,7 @@ def _analyze_rows(work: _Analysis, rows: list[LatestRow]) -> tuple[list[tuple[Pa
     made: list[tuple[PageEntry, bool]] = []
     said: dict[int, bytes] = {}
     try:
-        with forked_workers(workers) as pool:
+        with worker_pool(workers) as pool:
             for entries, texts in pool.map(_analyze_share, [rows[i:i + size] for i in range(0, len(rows), size)]):
                 made += entries
                 said.update(texts)
@@ -386,18 +386,20 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
     store.clear_errors(STAGE)
     pages = _analyze_pages(store, _Sites(site_folders), store.latest_ids(), {}, None, limits, report)
     report.pages_seen = pages.pages_seen
-    report.documents = finish(_page_documents(pages.entries))
+    report.documents = finish(_page_documents(pages.entries, None))
     return report
 
 
-def _page_documents(entries: list[PageEntry]) -> list[Document]:
-    """Read back from their JSON whether made now or kept: an update and a rebuild start the
-    cross-document work from the very same Documents. Each entry's JSON is let go once read
-    (the build state has it): a million pages' JSON and Documents are ~10 GB together."""
+def _page_documents(entries: list[PageEntry], state: BuildState | None) -> list[Document]:
+    """Read back from their JSON whether made now or kept (from the build state, one at a
+    time): an update and a rebuild start the cross-document work from the very same Documents.
+    Each entry's JSON is let go once read (the state has it): a million pages' JSON and
+    Documents are ~10 GB together."""
     documents = []
     for entry in entries:
-        if entry.document is not None:
-            documents.append(Document.model_validate_json(entry.document))
+        source = entry.document if entry.document is not None else state.document(entry.url) if entry.stored else None
+        if source is not None:
+            documents.append(Document.model_validate_json(source))
             entry.document = None
     return documents
 
@@ -511,7 +513,7 @@ def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites
     vectors = state.vectors(fresh=not incremental)
     state.mark_dirty()  # from here until save() the state describes no index
     state.save_pages(pages.analyzed, pages.gone, full=not incremental)
-    documents = finish(_page_documents(pages.entries), vectors)
+    documents = finish(_page_documents(pages.entries, state), vectors)
     report.documents = documents
     if len(documents) < keep_at_least:
         raise IndexWouldShrink(f"the raw store gives {len(documents)} documents, fewer than the"
@@ -522,7 +524,7 @@ def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites
     removed = [doc_id for doc_id in before if doc_id not in hashes]
     site_facts = json.dumps(_site_facts(store, sites), default=str, sort_keys=True)
     facts = _facts(store, documents, sites, changed, removed, state.meta(), site_facts, incremental, state)
-    products = {FACTS_PRODUCT: pack_facts(facts.product), **search_products(documents)}
+    products = {FACTS_PRODUCT: facts.product, **search_products(documents)}
     images = _ImageBytes(store, documents)
     if incremental:
         kept_images = state.images()
@@ -545,7 +547,7 @@ def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites
 
 @dataclass
 class _Facts:
-    product: list[bytes]  # every policy's, in the documents' order
+    product: bytes  # the facts product: every policy's, by id
     computed: dict[str, bytes]  # those computed now, by policy id
 
 
@@ -554,8 +556,9 @@ def _facts(store: RawStore, documents: list[Document], sites: _Sites, changed: l
     """The policies' timeliness facts: all computed in a rebuild, or when the sites' crawl
     intervals or first captures changed; else only those of policies that changed, that link
     to an interpretation that changed or went, or whose pages or interpretations' pages were
-    fetched again since the last build — the rest are kept."""
-    policies = [doc.id for doc in documents if doc.kind is DocKind.policy]
+    fetched again since the last build — the rest are kept, and read from the state into the
+    product one at a time (a province's are over a gigabyte)."""
+    policies = sorted(doc.id for doc in documents if doc.kind is DocKind.policy)
     of: set[str] | None = None
     if incremental and meta.site_facts == site_facts:
         by_id = {doc.id: doc for doc in documents}
@@ -567,8 +570,19 @@ def _facts(store: RawStore, documents: list[Document], sites: _Sites, changed: l
             if any(link.doc_id in touched_docs for link in policy.interpretations) or not fetched.isdisjoint(
                     _fact_urls(policy, by_id)):
                 of.add(policy_id)
-    kept = state.facts(set(policies) - of) if of is not None else {}
-    if of is not None:
-        of |= set(policies) - of - set(kept)  # none kept (not indexed last time): computed now
+        of |= set(policies) - state.policies_with_facts()  # none kept (not indexed last time): computed now
     computed = {f.id: dump_one_facts(f) for f in timeliness_facts(store, documents, sites, of)}
-    return _Facts([computed.get(pid) or kept[pid] for pid in policies], computed)
+    return _Facts(pack_facts(_in_order(policies, computed, state.facts_by_id() if of is not None else iter(()))),
+                  computed)
+
+
+def _in_order(policies: list[str], computed: dict[str, bytes], kept: Iterator[tuple[str, bytes]]) -> Iterator[bytes]:
+    """Each policy's facts, by id: computed now, else kept (`kept` is by id too)."""
+    stored = next(kept, None)
+    for policy_id in policies:
+        if policy_id in computed:
+            yield computed[policy_id]
+            continue
+        while stored[0] < policy_id:  # SQLite's order of TEXT (UTF-8 bytes) is str's order
+            stored = next(kept)
+        yield stored[1]
