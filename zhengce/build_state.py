@@ -64,7 +64,7 @@ class PageEntry:
     document: bytes | None  # the page's Document as JSON, before cross-document work
     problems: list[str] = field(default_factory=list)
     # Kept entries read back from the state leave `document` there (a province's are gigabytes):
-    # whether there is one, read with BuildState.document when it is needed.
+    # whether there is one, read with BuildState.documents when it is needed.
     stored: bool = False
 
 
@@ -110,9 +110,11 @@ class BuildState:
                                bool(stored))
                 for url, response_id, final_url, listing, deps, stored, problems in rows}
 
-    def document(self, url: str) -> bytes | None:
-        row = self._db.execute("SELECT document FROM pages WHERE url = ?", (url,)).fetchone()
-        return row[0] if row else None
+    def documents(self, urls: list[str]) -> dict[str, bytes]:
+        """The stored documents of these pages (a few hundred at a time: one query each)."""
+        marks = ",".join("?" * len(urls))
+        return dict(self._db.execute(
+            f"SELECT url, document FROM pages WHERE url IN ({marks}) AND document IS NOT NULL", urls))
 
     def indexed(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc_id, hash FROM indexed"))

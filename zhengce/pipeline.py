@@ -391,17 +391,23 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
 
 
 def _page_documents(entries: list[PageEntry], state: BuildState | None) -> list[Document]:
-    """Read back from their JSON whether made now or kept (from the build state, one at a
+    """Read back from their JSON whether made now or kept (from the build state, a batch at a
     time): an update and a rebuild start the cross-document work from the very same Documents.
     Each entry's JSON is let go once read (the state has it): a million pages' JSON and
     Documents are ~10 GB together."""
     documents = []
-    for entry in entries:
-        source = entry.document if entry.document is not None else state.document(entry.url) if entry.stored else None
-        if source is not None:
-            documents.append(Document.model_validate_json(source))
-            entry.document = None
+    for start in range(0, len(entries), READ_BATCH):
+        batch = entries[start:start + READ_BATCH]
+        stored = state.documents([e.url for e in batch if e.stored and e.document is None]) if state else {}
+        for entry in batch:
+            source = entry.document if entry.document is not None else stored.get(entry.url)
+            if source is not None:
+                documents.append(Document.model_validate_json(source))
+                entry.document = None
     return documents
+
+
+READ_BATCH = 500  # kept documents read from the state in one query (SQLite allows 32,766 parameters)
 
 
 def timeliness_facts(store: RawStore, documents: list[Document], sites: _Sites,
