@@ -267,14 +267,29 @@ _ROW_FIELDS = set(TimelinessRow.model_fields)
 _INTERPRETATION_FIELDS = set(InterpretationOut.model_fields)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assessed:
-    """A row before the day is known: `waiting` rows have a deadline and no interpretation;
-    the others are final, and carry their JSON."""
+    """A row before the day is known, and what a report selects and counts it by. A row still
+    waiting for its interpretation (it has a deadline) is kept as an object, to be finished as
+    of a day; a final row is kept as its JSON only — a server keeps one for every policy, and
+    as objects they were 3.3 KB each."""
 
-    row: TimelinessRow
-    waiting: bool = False
-    json: bytes = b""
+    unit: str
+    published: date | None
+    status: Status
+    provisional: bool
+    rule: str
+    json: bytes = b""  # a final row
+    waiting: TimelinessRow | None = None
+
+    @classmethod
+    def of(cls, row: TimelinessRow, waiting: bool = False) -> "Assessed":
+        return cls(row.unit, row.published, row.status, row.provisional, row.rule,
+                   b"" if waiting else _ROW_JSON.to_json(row), row if waiting else None)
+
+    @property
+    def row(self) -> TimelinessRow:
+        return self.waiting if self.waiting is not None else TimelinessRow.model_validate_json(self.json)
 
 
 def _count(calendar: WorkCalendar, start: date, end: date) -> tuple[int, str]:
@@ -351,33 +366,33 @@ def assess(facts: PolicyFacts, profile: RuleProfile, calendar: WorkCalendar, ove
 
     required, reason = _scope(facts, profile, overrides)
     if not required:
-        return Assessed(row(Status.not_required, reason=reason))
+        return Assessed.of(row(Status.not_required, reason=reason))
     clock = facts.published if profile.clock == "published" else facts.written
     if clock is None:
-        return Assessed(row(Status.undetermined, reason=f"{profile.clock_label}未知"))
+        return Assessed.of(row(Status.undetermined, reason=f"{profile.clock_label}未知"))
     try:
         deadline = calendar.nth_workday_after(clock, profile.workdays)
         unsettled = calendar.first_unsettled(clock, deadline)
         certainty = {"deadline": deadline, "provisional": unsettled is not None,
                      "provisional_reason": calendar.why_unsettled(unsettled) if unsettled else ""}
         if first is None:
-            return Assessed(row(Status.pending, **certainty), waiting=True)
+            return Assessed.of(row(Status.pending, **certainty), waiting=True)
         published = first.published
         if published <= deadline:
-            return Assessed(row(Status.on_time, **certainty))
+            return Assessed.of(row(Status.on_time, **certainty))
         late, note = _count(calendar, deadline, published)
-        return Assessed(row(
+        return Assessed.of(row(
             Status.late, **certainty, late_workdays=late, late_calendar_days=(published - deadline).days,
             off_day_publication=not calendar.is_workday(published), count_note=note,
         ))
     except CalendarNotCovered as exc:
-        return Assessed(row(Status.undetermined, reason=str(exc)))
+        return Assessed.of(row(Status.undetermined, reason=str(exc)))
 
 
 def on_day(assessed: Assessed, as_of: date, calendar: WorkCalendar) -> TimelinessRow:
     """The row as of a day: a waiting row is pending until its deadline, missing after it."""
     row = assessed.row
-    if not assessed.waiting or as_of <= row.deadline:
+    if assessed.waiting is None or as_of <= row.deadline:
         return row
     overdue, note = _count(calendar, row.deadline, as_of)
     return row.model_copy(update={
@@ -389,7 +404,7 @@ def on_day(assessed: Assessed, as_of: date, calendar: WorkCalendar) -> Timelines
 def assess_all(facts: Iterable[PolicyFacts], rules: Rules, calendar: WorkCalendar, overrides: dict[str, bool],
                workdays: int | None = None) -> list[Assessed]:
     """Every policy by its rule; `workdays` replaces every rule's allowance (a what-if report).
-    Rows that no longer depend on the day are serialized here, once."""
+    Rows that no longer depend on the day are serialized here, once (Assessed)."""
     profiles: dict[tuple[str, str], RuleProfile] = {}
     assessed = []
     for policy in facts:
@@ -397,9 +412,8 @@ def assess_all(facts: Iterable[PolicyFacts], rules: Rules, calendar: WorkCalenda
         if key not in profiles:
             profile = rules.profile_for(policy.unit, policy.site)
             profiles[key] = replace(profile, workdays=workdays) if workdays is not None else profile
-        one = assess(policy, profiles[key], calendar, overrides)
-        assessed.append(one if one.waiting else replace(one, json=_ROW_JSON.to_json(one.row)))
-    assessed.sort(key=lambda a: (a.row.unit, a.row.published or date.min))
+        assessed.append(assess(policy, profiles[key], calendar, overrides))
+    assessed.sort(key=lambda a: (a.unit, a.published or date.min))
     return assessed
 
 
@@ -413,20 +427,22 @@ class Day:
 
     def __init__(self, assessed: list[Assessed], as_of: date, calendar: WorkCalendar):
         self.as_of = as_of
-        self.rows: list[TimelinessRow] = []
-        self.json: list[bytes] = []
-        for one in assessed:
-            row = on_day(one, as_of, calendar) if one.waiting else one.row
-            self.rows.append(row)
-            self.json.append(_ROW_JSON.to_json(row) if one.waiting else one.json)
-        self.units = [r.unit or UNKNOWN_UNIT for r in self.rows]
-        self.months = [r.published.isoformat()[:7] if r.published else UNKNOWN_MONTH for r in self.rows]
-        self.statuses = [r.status.value for r in self.rows]
-        self.waiting = [i for i, one in enumerate(assessed) if one.waiting]
+        self.assessed = assessed
+        # The waiting rows as of this day (pending, or missing past their deadline).
+        self.finished = {i: on_day(one, as_of, calendar) for i, one in enumerate(assessed) if one.waiting is not None}
+        self.waiting = list(self.finished)
+        self.json = [_ROW_JSON.to_json(self.finished[i]) if i in self.finished else one.json
+                     for i, one in enumerate(assessed)]
+        self.units = [one.unit or UNKNOWN_UNIT for one in assessed]
+        self.months = [one.published.isoformat()[:7] if one.published else UNKNOWN_MONTH for one in assessed]
+        self.statuses = [(self.finished[i] if i in self.finished else one).status.value for i, one in enumerate(assessed)]
         self.exports: dict[tuple, bytes] = {}  # downloads rendered from this day's rows, by selection
 
+    def row(self, i: int) -> TimelinessRow:
+        return self.finished[i] if i in self.finished else self.assessed[i].row
+
     def select(self, unit: str | None = None, date_from: date | None = None, date_to: date | None = None) -> list[int]:
-        rows = self.rows
+        rows = self.assessed
         return [
             i for i in range(len(rows))
             if (unit is None or rows[i].unit == unit)
@@ -439,7 +455,7 @@ class Day:
         for i in chosen:
             bucket = counts[keys[i]]
             bucket[self.statuses[i]] += 1
-            if self.rows[i].provisional:
+            if self.assessed[i].provisional:
                 bucket["provisional"] += 1
         tallies = []
         for name, bucket in counts.items():
@@ -448,20 +464,21 @@ class Day:
             tallies.append(Tally(key=name, on_time_rate=rate, **bucket))
         return tallies
 
-    def report(self, chosen: list[int], calendar: WorkCalendar, rules: Rules) -> TimelinessReport:
-        rows = [self.rows[i] for i in chosen]
+    def report(self, chosen: list[int], calendar: WorkCalendar, rules: Rules, rows: bool = True) -> TimelinessReport:
+        """rows: the chosen rows as objects (a page, a download); without them the report has
+        their JSON only, which is all its JSON needs (report_json), at no cost per row."""
         by_unit = sorted(self._tallies(self.units, chosen), key=lambda t: (-(t.on_time + t.late + t.missing), t.key))
         by_month = sorted(self._tallies(self.months, chosen), key=lambda t: t.key)
         picked = set(chosen)
-        used = {r.rule for r in rows} or {rules.default}
+        used = {self.assessed[i].rule for i in chosen} or {rules.default}
         result = TimelinessReport.model_construct(
             as_of=self.as_of,
             rules=[RuleOut(name=p.name, label=p.label, workdays=p.workdays, clock=p.clock_label, citation=p.citation)
                    for name, p in sorted(rules.profiles.items()) if name in used],
             calendar=CalendarOut(years=calendar.covered_years, settled_through=calendar.settled_through,
                                  problems=calendar.problems),
-            rows=rows, by_unit=by_unit, by_month=by_month,
-            due=due_soon([self.rows[i] for i in self.waiting if i in picked], self.as_of),
+            rows=[self.row(i) for i in chosen] if rows else [], by_unit=by_unit, by_month=by_month,
+            due=due_soon([self.finished[i] for i in self.waiting if i in picked], self.as_of),
         )
         result._row_json = [self.json[i] for i in chosen]
         return result
@@ -495,4 +512,4 @@ def due_soon(rows: list[TimelinessRow], as_of: date) -> list[DueItem]:
 def build_report(assessed: list[Assessed], as_of: date, calendar: WorkCalendar, rules: Rules) -> TimelinessReport:
     """Every assessed row as of a day (what services do per request, without their caches)."""
     day = Day(assessed, as_of, calendar)
-    return day.report(list(range(len(day.rows))), calendar, rules)
+    return day.report(list(range(len(assessed))), calendar, rules)

@@ -127,7 +127,7 @@ def warm_timeliness(engine: SearchEngine, settings: Settings, store: StaffStore)
     start-up. Whether it was prepared."""
     if engine.derived(FACTS_PRODUCT) is None:
         return False
-    timeliness_report(engine, settings, store)
+    timeliness_report(engine, settings, store, rows=False)
     return True
 
 
@@ -169,9 +169,11 @@ def _selected(engine: SearchEngine, settings: Settings, store: StaffStore, selec
 
 
 def timeliness_report(engine: SearchEngine, settings: Settings, store: StaffStore,
-                      selection: ReportSelection = ReportSelection()) -> TimelinessReport:
+                      selection: ReportSelection = ReportSelection(), rows: bool = True) -> TimelinessReport:
+    """rows: with each row as an object (a page shows them); without, the report's JSON
+    (report_json) and its due list are what it is for, and a province's rows cost nothing."""
     day, chosen, calendar, rules = _selected(engine, settings, store, selection)
-    return day.report(chosen, calendar, rules)
+    return day.report(chosen, calendar, rules, rows)
 
 
 def timeliness_export(engine: SearchEngine, settings: Settings, store: StaffStore,

@@ -72,7 +72,7 @@ def timeliness(
         render, media_type = (to_csv, "text/csv; charset=utf-8") if format is Format.csv else (to_xlsx, XLSX)
         content = timeliness_export(engine, settings, store, render, selection)
         return _download(content, media_type, f"timeliness.{format.value}")
-    result = timeliness_report(engine, settings, store, selection)
+    result = timeliness_report(engine, settings, store, selection, rows=False)
     # Serialized here, once: FastAPI would dump and validate tens of thousands of rows again.
     return Response(report_json(result), media_type="application/json")
 
@@ -82,7 +82,7 @@ def timeliness(
 def due(engine: EngineDep, settings: SettingsDep, store: StaffStoreDep, unit: Unit = None, as_of: AsOf = None,
         format: Annotated[TableFormat, Query(description="json or csv")] = TableFormat.json):  # noqa: A002
     check_dates(as_of)
-    items = timeliness_report(engine, settings, store, ReportSelection(unit, as_of=as_of)).due
+    items = timeliness_report(engine, settings, store, ReportSelection(unit, as_of=as_of), rows=False).due
     if format is TableFormat.csv:
         return _download(rows_csv(DUE_COLUMNS, items), "text/csv; charset=utf-8", "due.csv")
     return items
@@ -91,7 +91,7 @@ def due(engine: EngineDep, settings: SettingsDep, store: StaffStoreDep, unit: Un
 @router.get("/timeliness/due.ics", response_class=Response, responses={200: {"content": {"text/calendar": {}}}},
             summary="The due-soon queue as an iCalendar feed to subscribe to")
 def due_feed(engine: EngineDep, settings: SettingsDep, store: StaffStoreDep, unit: Unit = None) -> Response:
-    items = timeliness_report(engine, settings, store, ReportSelection(unit)).due
+    items = timeliness_report(engine, settings, store, ReportSelection(unit), rows=False).due
     name = f"政策解读到期提醒（{unit}）" if unit else "政策解读到期提醒"
     return Response(to_ics(items, name), media_type="text/calendar; charset=utf-8")
 
