@@ -324,7 +324,7 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
     ask for them. Problems go to the report and the store's error log (stage "analyze")."""
     listings = _listings(store, latest, sites)
     entries: list[PageEntry | None] = []
-    analyzed: list[PageEntry] = []
+    analyzed_at: list[int] = []  # places in entries of the pages analyzed now, in the store's order
     todo: list[tuple[int, LatestRow]] = []  # (place in entries, row) of the pages to analyze
     for url, row in sorted(latest.rows.items(), key=lambda item: item[1].id):
         site = sites[row.site]
@@ -333,9 +333,10 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
         if url in kept and _fresh(kept[url], row, latest, listings):
             entries.append(kept[url])
         elif isinstance(site, SiteConfigError):
+            analyzed_at.append(len(entries))
             entries.append(PageEntry(url, row.id, row.final_url, "", {}, None, [str(site)]))
-            analyzed.append(entries[-1])
         else:
+            analyzed_at.append(len(entries))
             todo.append((len(entries), row))
             entries.append(None)
     work = _Analysis(store.path, state_path, sites, listings, limits, store.urls_with_history())
@@ -343,8 +344,8 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
     pages_seen = 0
     for (place, _row), (entry, seen) in zip(todo, made):
         entries[place] = entry
-        analyzed.append(entry)
         pages_seen += seen
+    analyzed = [entries[place] for place in analyzed_at]
     store.clear_errors(STAGE, {entry.url for entry in analyzed})
     for entry in analyzed:
         for message in entry.problems:
