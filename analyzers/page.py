@@ -185,9 +185,18 @@ def _interpretation_form(title: str, column_name: str, source: str, body: Tag, t
 _INTERPRETATION_TITLE = re.compile(r"解读|图解|问答|答记者问|一图读懂|访谈")
 
 
+def _official_title(title: str) -> bool:
+    """关于…的通知: an official document's own title, whose subject may name interpretation work
+    (关于进一步做好政策解读工作的通知, 关于开展政务访谈活动的通知) without being one. Not when
+    the kind word closes a quoted title (解读《关于…的通知》) or 解读 comes before 关于."""
+    about = title.find("关于")
+    return (about >= 0 and not _INTERPRETATION_TITLE.search(title[:about]) and bool(doc_type_from_title(title))
+            and not title.rstrip().endswith(("》", "」", "”")))
+
+
 def _kind_from_content(title: str, doc_number: str) -> DocKind:
     """An interpretation names itself in its title; a policy carries a 文号; the rest are notices."""
-    if _INTERPRETATION_TITLE.search(title) or _FORM_IN_TITLE.match(title):
+    if _FORM_IN_TITLE.match(title) or (_INTERPRETATION_TITLE.search(title) and not _official_title(title)):
         return DocKind.interpretation
     return DocKind.policy if doc_number else DocKind.notice
 

@@ -262,7 +262,17 @@ def test_domains_from_the_site_else_from_the_classifier():
     [("《泉港区低保实施办法》政策解读", "近日出台了办法。", DocKind.interpretation),
      ("图解：低保提标", "一图读懂。", DocKind.interpretation),
      ("泉港区人民政府关于印发低保办法的通知", "泉港政〔2020〕3号", DocKind.policy),
-     ("关于开展防汛演练的公告", "定于下周开展演练。", DocKind.notice)],
+     ("关于开展防汛演练的公告", "定于下周开展演练。", DocKind.notice),
+     # An official document about interpretation work is not an interpretation: its title is
+     # 关于…的通知, whatever its subject.
+     ("泉港区人民政府办公室关于进一步做好政策解读工作的通知", "泉港政办〔2021〕12号", DocKind.policy),
+     ("泉港区人民政府办公室关于进一步做好政策解读工作的通知", "各乡镇人民政府。", DocKind.notice),
+     ("关于开展“政务公开访谈”活动的公告", "定于下周开展。", DocKind.notice),
+     ("关于《泉港区低保实施办法》的解读", "近日出台了办法。", DocKind.interpretation),
+     ("解读：关于低保提标的通知", "近日出台了通知。", DocKind.interpretation),
+     ("一图读懂《泉港区人民政府关于印发低保办法的通知》", "泉港政〔2020〕3号", DocKind.interpretation),
+     ("政策解读《泉港区人民政府关于印发低保办法的通知》", "泉港政〔2020〕3号", DocKind.interpretation),
+     ("《关于印发低保办法的通知》答记者问", "记者：", DocKind.interpretation)],
 )
 def test_kind_of_a_page_outside_the_template_columns(title, first_line, kind):
     html = f"<h1 class='article_title'>{title}</h1><div class='TRS_Editor'><p>{first_line}</p><p>正文。</p></div>"
