@@ -261,6 +261,9 @@ def link_interpretations(documents: list[Document], vectors: Vectors = text_vect
 
     linked = []
     for doc in documents:
+        if not (doc.interpretations or doc.interprets or doc.id in explained_by or doc.id in explains):
+            linked.append(doc)  # no link either way: as it is (most of a province's documents)
+            continue
         unresolved_out = [l for l in doc.interpretations if l.url not in by_url]
         unresolved_back = [l for l in doc.interprets if l.url not in by_url]
         linked.append(

@@ -327,12 +327,16 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
     analyzed_at: list[int] = []  # places in entries of the pages analyzed now, in the store's order
     todo: list[tuple[int, LatestRow]] = []  # (place in entries, row) of the pages to analyze
     for url, row in sorted(latest.rows.items(), key=lambda item: item[1].id):
+        # A kept entry is a detail page's, by the same templates (an update's fingerprint is
+        # the last build's): asked first, the template's address rules are read only for the
+        # pages that changed (~12 µs a page, every page of every update).
+        if url in kept and _fresh(kept[url], row, latest, listings):
+            entries.append(kept[url])
+            continue
         site = sites[row.site]
         if isinstance(site, Site) and not site.is_detail(row.final_url):
             continue
-        if url in kept and _fresh(kept[url], row, latest, listings):
-            entries.append(kept[url])
-        elif isinstance(site, SiteConfigError):
+        if isinstance(site, SiteConfigError):
             analyzed_at.append(len(entries))
             entries.append(PageEntry(url, row.id, row.final_url, "", {}, None, [str(site)]))
         else:
