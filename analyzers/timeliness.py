@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import gzip
 import io
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -25,6 +27,7 @@ from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter
 from pydantic_core import to_json
 
 from analyzers.model import DocKind, Document
+from analyzers.spill import Spill
 from analyzers.timeliness_rules import RuleProfile, Rules
 from analyzers.workdays import CalendarNotCovered, WorkCalendar
 
@@ -261,35 +264,87 @@ class TimelinessReport(BaseModel):
 
 # ---- assessment ----
 # Rows are built without validation (every value comes from validated facts) and share one
-# "fields set" (nothing reads which were given): a server keeps a row for every policy, and a
-# set of its own was 2.3 KB of a 5.8 KB row.
+# "fields set" (nothing reads which were given).
 _ROW_FIELDS = set(TimelinessRow.model_fields)
 _INTERPRETATION_FIELDS = set(InterpretationOut.model_fields)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Assessed:
-    """A row before the day is known, and what a report selects and counts it by. A row still
-    waiting for its interpretation (it has a deadline) is kept as an object, to be finished as
-    of a day; a final row is kept as its JSON only — a server keeps one for every policy, and
-    as objects they were 3.3 KB each."""
+    """One row before the day is known (Assessment[i]). A waiting row (no interpretation yet)
+    has a deadline: pending until it, missing after (on_day)."""
 
     unit: str
     published: date | None
     status: Status
     provisional: bool
     rule: str
-    json: bytes = b""  # a final row
-    waiting: TimelinessRow | None = None
-
-    @classmethod
-    def of(cls, row: TimelinessRow, waiting: bool = False) -> "Assessed":
-        return cls(row.unit, row.published, row.status, row.provisional, row.rule,
-                   b"" if waiting else _ROW_JSON.to_json(row), row if waiting else None)
+    deadline: date | None  # a waiting row's; None once the row no longer depends on the day
+    json: bytes
 
     @property
     def row(self) -> TimelinessRow:
-        return self.waiting if self.waiting is not None else TimelinessRow.model_validate_json(self.json)
+        return TimelinessRow.model_validate_json(self.json)
+
+
+_STATUSES = list(Status)
+NO_MONTH = 0xFFFF  # the month column of an undated row
+
+
+class Assessment:
+    """Every policy's row as assessed, in columns: what a report selects and counts a row by,
+    and where its JSON is (a Spill), in order of unit, then publication (undated first) —
+    Day.select looks rows up by bisection in that order.
+
+    Columns, not objects: a server keeps one for every policy of a province. As objects the
+    rows left each worker hundreds of MB at 100,000 documents, most of it the heap that
+    assessing them had used and could not give back, pinned by the small objects kept; as
+    columns a row costs 28 bytes, and what assessing made and dropped is given back whole."""
+
+    def __init__(self, rows: Iterable[TimelinessRow]):
+        self.spill = Spill()
+        made = []
+        for row in rows:
+            offset, length = self.spill.add(_ROW_JSON.to_json(row))
+            waiting = row.status is Status.pending  # as assessed, only a row with no interpretation yet
+            made.append((row.unit, row.published.toordinal() if row.published else 0, _STATUSES.index(row.status),
+                         row.provisional, row.rule, row.deadline.toordinal() if waiting else 0, offset, length))
+        self.units = sorted({m[0] for m in made})
+        self.rules = sorted({m[4] for m in made})
+        ranks = {name: i for i, name in enumerate(self.units)}
+        rule_ranks = {name: i for i, name in enumerate(self.rules)}
+        made.sort(key=lambda m: (ranks[m[0]], m[1]))
+        self.unit = array("I", (ranks[m[0]] for m in made))
+        self.published = array("i", (m[1] for m in made))  # ordinals; 0: undated
+        self.month = array("H", (_month(m[1]) for m in made))
+        self.status = array("B", (m[2] for m in made))
+        self.provisional = array("B", (m[3] for m in made))
+        self.rule = array("H", (rule_ranks[m[4]] for m in made))
+        self.deadline = array("i", (m[5] for m in made))  # ordinals of waiting rows' deadlines; else 0
+        self.offset = array("q", (m[6] for m in made))
+        self.length = array("I", (m[7] for m in made))
+
+    def __len__(self) -> int:
+        return len(self.unit)
+
+    def __getitem__(self, i: int) -> Assessed:
+        published, deadline = self.published[i], self.deadline[i]
+        return Assessed(self.units[self.unit[i]], date.fromordinal(published) if published else None,
+                        _STATUSES[self.status[i]], bool(self.provisional[i]), self.rules[self.rule[i]],
+                        date.fromordinal(deadline) if deadline else None, self.json(i))
+
+    def json(self, i: int) -> bytes:
+        return self.spill.read(self.offset[i], self.length[i])
+
+    def month_name(self, month: int) -> str:
+        return UNKNOWN_MONTH if month == NO_MONTH else f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def _month(ordinal: int) -> int:
+    if not ordinal:
+        return NO_MONTH
+    day = date.fromordinal(ordinal)
+    return day.year * 12 + day.month - 1
 
 
 def _count(calendar: WorkCalendar, start: date, end: date) -> tuple[int, str]:
@@ -341,7 +396,7 @@ def _evidence(facts: PolicyFacts, first: InterpretationFacts | None) -> list[str
     return flags
 
 
-def assess(facts: PolicyFacts, profile: RuleProfile, calendar: WorkCalendar, overrides: dict[str, bool]) -> Assessed:
+def assess(facts: PolicyFacts, profile: RuleProfile, calendar: WorkCalendar, overrides: dict[str, bool]) -> TimelinessRow:
     dated = sorted((i for i in facts.interpretations if i.doc_id and i.published), key=lambda i: i.published)
     first = dated[0] if dated else None
     base = dict(
@@ -366,33 +421,33 @@ def assess(facts: PolicyFacts, profile: RuleProfile, calendar: WorkCalendar, ove
 
     required, reason = _scope(facts, profile, overrides)
     if not required:
-        return Assessed.of(row(Status.not_required, reason=reason))
+        return row(Status.not_required, reason=reason)
     clock = facts.published if profile.clock == "published" else facts.written
     if clock is None:
-        return Assessed.of(row(Status.undetermined, reason=f"{profile.clock_label}未知"))
+        return row(Status.undetermined, reason=f"{profile.clock_label}未知")
     try:
         deadline = calendar.nth_workday_after(clock, profile.workdays)
         unsettled = calendar.first_unsettled(clock, deadline)
         certainty = {"deadline": deadline, "provisional": unsettled is not None,
                      "provisional_reason": calendar.why_unsettled(unsettled) if unsettled else ""}
         if first is None:
-            return Assessed.of(row(Status.pending, **certainty), waiting=True)
+            return row(Status.pending, **certainty)
         published = first.published
         if published <= deadline:
-            return Assessed.of(row(Status.on_time, **certainty))
+            return row(Status.on_time, **certainty)
         late, note = _count(calendar, deadline, published)
-        return Assessed.of(row(
+        return row(
             Status.late, **certainty, late_workdays=late, late_calendar_days=(published - deadline).days,
             off_day_publication=not calendar.is_workday(published), count_note=note,
-        ))
+        )
     except CalendarNotCovered as exc:
-        return Assessed.of(row(Status.undetermined, reason=str(exc)))
+        return row(Status.undetermined, reason=str(exc))
 
 
 def on_day(assessed: Assessed, as_of: date, calendar: WorkCalendar) -> TimelinessRow:
     """The row as of a day: a waiting row is pending until its deadline, missing after it."""
     row = assessed.row
-    if assessed.waiting is None or as_of <= row.deadline:
+    if assessed.deadline is None or as_of <= assessed.deadline:
         return row
     overdue, note = _count(calendar, row.deadline, as_of)
     return row.model_copy(update={
@@ -402,75 +457,110 @@ def on_day(assessed: Assessed, as_of: date, calendar: WorkCalendar) -> Timelines
 
 
 def assess_all(facts: Iterable[PolicyFacts], rules: Rules, calendar: WorkCalendar, overrides: dict[str, bool],
-               workdays: int | None = None) -> list[Assessed]:
+               workdays: int | None = None) -> Assessment:
     """Every policy by its rule; `workdays` replaces every rule's allowance (a what-if report).
-    Rows that no longer depend on the day are serialized here, once (Assessed)."""
+    Each row is serialized here, once."""
     profiles: dict[tuple[str, str], RuleProfile] = {}
-    assessed = []
-    for policy in facts:
-        key = (policy.unit, policy.site)
-        if key not in profiles:
-            profile = rules.profile_for(policy.unit, policy.site)
-            profiles[key] = replace(profile, workdays=workdays) if workdays is not None else profile
-        assessed.append(assess(policy, profiles[key], calendar, overrides))
-    assessed.sort(key=lambda a: (a.unit, a.published or date.min))
-    return assessed
+
+    def rows() -> Iterator[TimelinessRow]:
+        for policy in facts:
+            key = (policy.unit, policy.site)
+            if key not in profiles:
+                profile = rules.profile_for(policy.unit, policy.site)
+                profiles[key] = replace(profile, workdays=workdays) if workdays is not None else profile
+            yield assess(policy, profiles[key], calendar, overrides)
+
+    return Assessment(rows())
 
 
 _ROW_JSON = TimelinessRow.__pydantic_serializer__
 UNKNOWN_UNIT, UNKNOWN_MONTH = "（未知单位）", "（未知）"
+DUE_WITHIN = 7  # days: a pending row whose deadline is this close is in the report's due list
 
 
 class Day:
-    """Every row as of one day, with its JSON and grouping keys computed once: a report is then
-    a selection of rows, its tallies and the rows' JSON joined."""
+    """Every row as of one day: a report is a selection of rows, found by unit and publication
+    date, its tallies, and the rows' JSON joined — what it costs grows with the rows it shows,
+    not with the province. Only the rows missing as of the day have JSON of the day's own (in a
+    Spill of the day); the others' is the assessment's."""
 
-    def __init__(self, assessed: list[Assessed], as_of: date, calendar: WorkCalendar):
+    def __init__(self, assessed: Assessment, as_of: date, calendar: WorkCalendar):
         self.as_of = as_of
         self.assessed = assessed
-        # The waiting rows as of this day (pending, or missing past their deadline).
-        self.finished = {i: on_day(one, as_of, calendar) for i, one in enumerate(assessed) if one.waiting is not None}
-        self.waiting = list(self.finished)
-        self.json = [_ROW_JSON.to_json(self.finished[i]) if i in self.finished else one.json
-                     for i, one in enumerate(assessed)]
-        self.units = [one.unit or UNKNOWN_UNIT for one in assessed]
-        self.months = [one.published.isoformat()[:7] if one.published else UNKNOWN_MONTH for one in assessed]
-        self.statuses = [(self.finished[i] if i in self.finished else one).status.value for i, one in enumerate(assessed)]
+        self.spill = Spill()
+        self.status = array("B", assessed.status)
+        self.missing: dict[int, tuple[int, int]] = {}  # row → where its JSON as of this day is
+        self.due: list[int] = []  # rows pending with a deadline within DUE_WITHIN days
+        today, missing = as_of.toordinal(), _STATUSES.index(Status.missing)
+        for i, deadline in enumerate(assessed.deadline):
+            if not deadline:
+                continue
+            if today > deadline:
+                self.missing[i] = self.spill.add(_ROW_JSON.to_json(on_day(assessed[i], as_of, calendar)))
+                self.status[i] = missing
+            elif deadline - today <= DUE_WITHIN:
+                self.due.append(i)
         self.exports: dict[tuple, bytes] = {}  # downloads rendered from this day's rows, by selection
 
+    def json(self, i: int) -> bytes:
+        return self.spill.read(*self.missing[i]) if i in self.missing else self.assessed.json(i)
+
     def row(self, i: int) -> TimelinessRow:
-        return self.finished[i] if i in self.finished else self.assessed[i].row
+        return TimelinessRow.model_validate_json(self.json(i))
+
+    def _unit_ranges(self, unit: str | None) -> list[tuple[int, int]]:
+        column = self.assessed.unit
+        if unit is not None:
+            names = self.assessed.units
+            rank = bisect_left(names, unit)
+            if rank == len(names) or names[rank] != unit:
+                return []
+            return [(bisect_left(column, rank), bisect_right(column, rank))]
+        ranges, start = [], 0
+        while start < len(column):
+            end = bisect_right(column, column[start], start)
+            ranges.append((start, end))
+            start = end
+        return ranges
 
     def select(self, unit: str | None = None, date_from: date | None = None, date_to: date | None = None) -> list[int]:
-        rows = self.assessed
-        return [
-            i for i in range(len(rows))
-            if (unit is None or rows[i].unit == unit)
-            and (date_from is None or (rows[i].published is not None and rows[i].published >= date_from))
-            and (date_to is None or (rows[i].published is not None and rows[i].published <= date_to))
-        ]
+        """The rows of a unit (any, when None) published in a date range (both ends included;
+        with either end, an undated row is not in it), in the assessment's order."""
+        published = self.assessed.published
+        chosen: list[int] = []
+        for lo, hi in self._unit_ranges(unit):
+            if date_from is not None or date_to is not None:
+                lo = bisect_left(published, max(1, date_from.toordinal() if date_from else 1), lo, hi)
+                if date_to is not None:
+                    hi = bisect_right(published, date_to.toordinal(), lo, hi)
+            chosen.extend(range(lo, hi))
+        return chosen
 
-    def _tallies(self, keys: list[str], chosen: list[int]) -> list[Tally]:
-        counts: dict[str, Counter] = defaultdict(Counter)
+    def _tallies(self, keys: array, name_of, chosen: list[int]) -> list[Tally]:
+        counts: dict[int, Counter] = defaultdict(Counter)
+        provisional = self.assessed.provisional
         for i in chosen:
             bucket = counts[keys[i]]
-            bucket[self.statuses[i]] += 1
-            if self.assessed[i].provisional:
+            bucket[self.status[i]] += 1
+            if provisional[i]:
                 bucket["provisional"] += 1
         tallies = []
-        for name, bucket in counts.items():
-            required = bucket["on_time"] + bucket["late"] + bucket["missing"]
-            rate = round(bucket["on_time"] / required, 4) if required else None
-            tallies.append(Tally(key=name, on_time_rate=rate, **bucket))
+        for key, bucket in counts.items():
+            named = {_STATUSES[code].value: bucket[code] for code in range(len(_STATUSES)) if code in bucket}
+            required = sum(named.get(s.value, 0) for s in (Status.on_time, Status.late, Status.missing))
+            rate = round(named.get("on_time", 0) / required, 4) if required else None
+            tallies.append(Tally(key=name_of(key), on_time_rate=rate, provisional=bucket["provisional"], **named))
         return tallies
 
     def report(self, chosen: list[int], calendar: WorkCalendar, rules: Rules, rows: bool = True) -> TimelinessReport:
         """rows: the chosen rows as objects (a page, a download); without them the report has
         their JSON only, which is all its JSON needs (report_json), at no cost per row."""
-        by_unit = sorted(self._tallies(self.units, chosen), key=lambda t: (-(t.on_time + t.late + t.missing), t.key))
-        by_month = sorted(self._tallies(self.months, chosen), key=lambda t: t.key)
+        assessed = self.assessed
+        by_unit = sorted(self._tallies(assessed.unit, lambda rank: assessed.units[rank] or UNKNOWN_UNIT, chosen),
+                         key=lambda t: (-(t.on_time + t.late + t.missing), t.key))
+        by_month = sorted(self._tallies(assessed.month, assessed.month_name, chosen), key=lambda t: t.key)
         picked = set(chosen)
-        used = {self.assessed[i].rule for i in chosen} or {rules.default}
+        used = {assessed.rules[assessed.rule[i]] for i in chosen} or {rules.default}
         result = TimelinessReport.model_construct(
             as_of=self.as_of,
             rules=[RuleOut(name=p.name, label=p.label, workdays=p.workdays, clock=p.clock_label, citation=p.citation)
@@ -478,9 +568,9 @@ class Day:
             calendar=CalendarOut(years=calendar.covered_years, settled_through=calendar.settled_through,
                                  problems=calendar.problems),
             rows=[self.row(i) for i in chosen] if rows else [], by_unit=by_unit, by_month=by_month,
-            due=due_soon([self.finished[i] for i in self.waiting if i in picked], self.as_of),
+            due=due_soon([self.row(i) for i in self.due if i in picked], self.as_of),
         )
-        result._row_json = [self.json[i] for i in chosen]
+        result._row_json = [self.json(i) for i in chosen]
         return result
 
 
@@ -509,7 +599,7 @@ def due_soon(rows: list[TimelinessRow], as_of: date) -> list[DueItem]:
     return items
 
 
-def build_report(assessed: list[Assessed], as_of: date, calendar: WorkCalendar, rules: Rules) -> TimelinessReport:
+def build_report(assessed: Assessment, as_of: date, calendar: WorkCalendar, rules: Rules) -> TimelinessReport:
     """Every assessed row as of a day (what services do per request, without their caches)."""
     day = Day(assessed, as_of, calendar)
     return day.report(list(range(len(assessed))), calendar, rules)

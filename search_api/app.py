@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from analyzers.segment import tokenizer
+from analyzers.spill import SpillError
 from analyzers.timeliness_rules import RulesError
 from indexer.base import EngineUnavailable, IndexOutdated
 from search_api.auth import staff_store_for
@@ -113,6 +114,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(IndexOutdated, _unusable)
     app.add_exception_handler(EngineUnavailable, _unusable)
     app.add_exception_handler(RulesError, _unusable)
+    app.add_exception_handler(SpillError, _unusable)
     app.add_exception_handler(Exception, _failure)
     app.include_router(search.router)
     app.include_router(documents.router)

@@ -2,6 +2,8 @@
 the unit lookups. Routers and UI pages both call these, so HTML and JSON always agree."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -127,7 +129,7 @@ def warm_timeliness(engine: SearchEngine, settings: Settings, store: StaffStore)
     start-up. Whether it was prepared."""
     if engine.derived(FACTS_PRODUCT) is None:
         return False
-    timeliness_report(engine, settings, store, rows=False)
+    timeliness_day(engine, settings, store, date.today())  # the assessment and the day: not a report's rows
     return True
 
 
@@ -145,9 +147,30 @@ def timeliness_day(engine: SearchEngine, settings: Settings, store: StaffStore, 
     key = (engine.generation(), calendar.version, rules.version, tuple(sorted(overrides.items())), workdays)
     with _LOCK:
         _forget_other_generations(key[0])
+        made = (key, as_of) not in _DAYS
         assessed = _ASSESSED.get_or(key, lambda: assess_all(_facts(engine), rules, calendar, overrides, workdays))
         day = _DAYS.get_or((key, as_of), lambda: Day(assessed, as_of, calendar))
+        if made:
+            _give_back_freed_memory()
     return day, calendar, rules
+
+
+def _libc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: its allocator gives memory back on its own terms
+        return None
+
+
+_MALLOC_TRIM = _libc_trim()
+
+
+def _give_back_freed_memory() -> None:
+    """Assessing a province reads its facts and makes every row once: hundreds of MB that are
+    freed after, but that glibc keeps in the heap for the process to reuse (a worker stayed
+    ~80 MB larger at 100,000 documents, measured). malloc_trim hands it back to the system."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 @dataclass(frozen=True)

@@ -195,3 +195,62 @@ def test_report_tallies_due_soon_and_facts_round_trip():
     assert [(d.deadline, d.due) for d in result.due] == [(date(2026, 11, 26), "tomorrow"), (date(2026, 11, 30), "week")]
     assert result.rules[0].citation.startswith("“出台规范性文件") and "泉州市民政局" in result.rules[0].citation
     assert result.calendar.settled_through == date(2026, 12, 14)
+
+
+def test_a_days_selection_is_the_rows_a_filter_over_all_would_choose():
+    """Day.select finds a unit's rows and a date range by bisection in the assessment's order:
+    the same rows, in the same order, as testing every row, with undated rows, units with no
+    name, and ranges that start or end between rows, before the first or after the last."""
+    import random
+
+    from analyzers.timeliness import Day
+
+    rng = random.Random(16)
+    units = ["泉港区民政局", "泉港区教育局", "", "石狮市人民政府", "泉州市财政局"]
+    docs = []
+    for n in range(400):
+        published = None if rng.random() < 0.1 else datetime(2016, 1, 1, 9) + timedelta(days=rng.randrange(900))
+        interpretations = [published + timedelta(days=rng.randrange(8))] if published and rng.random() < 0.5 else []
+        docs.append(policy(published, *interpretations, url=f"http://a/p{n}", unit=rng.choice(units)))
+    assessed = assess_all(policy_facts(docs, {}, {}, {}), RULES, CALENDAR, {})
+    day = Day(assessed, TODAY, CALENDAR)
+    edges = [None, date(2015, 6, 1), date(2016, 3, 1), date(2016, 3, 2), date(2017, 1, 31), date(2020, 1, 1)]
+    for unit in [None, *units, "没有这个单位"]:
+        for date_from in edges:
+            for date_to in edges:
+                expected = [
+                    i for i, one in enumerate(assessed)
+                    if (unit is None or one.unit == unit)
+                    and (date_from is None or (one.published is not None and one.published >= date_from))
+                    and (date_to is None or (one.published is not None and one.published <= date_to))
+                ]
+                assert day.select(unit, date_from, date_to) == expected, (unit, date_from, date_to)
+    report = day.report(day.select("泉港区民政局"), CALENDAR, RULES)
+    assert [row.policy_id for row in report.rows] == [assessed[i].row.policy_id for i in day.select("泉港区民政局")]
+    assert {row.status for row in report.rows} >= {Status.missing, Status.on_time}
+
+
+def test_rows_that_the_temporary_folder_cannot_take_are_a_clear_error(tmp_path, monkeypatch):
+    """Assessed rows are spilled to a temporary file (analyzers.spill): a full disk (here a file
+    size limit) or a missing TMPDIR is a SpillError naming the folder, which the API answers
+    with 503 and the reason, not a broken report."""
+    import resource
+    import signal
+    import tempfile
+
+    from analyzers.spill import Spill, SpillError
+
+    facts = policy_facts([policy(datetime(2016, 7, 5, 9), url=f"http://a/p{n}") for n in range(20)], {}, {}, {})
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), not the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))
+    try:
+        with pytest.raises(SpillError, match="临时文件写入失败"):
+            assessment = assess_all(facts, RULES, CALENDAR, {})
+            assessment.json(len(assessment) - 1)  # buffered: a write may fail when read back
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, ignored)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    with pytest.raises(SpillError, match="gone"):
+        Spill()
