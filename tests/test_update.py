@@ -265,3 +265,34 @@ def test_pages_analyzed_by_forked_workers_are_those_analyzed_in_one_process(data
             after_update = _snapshot(engine)
             pipeline.reindex(store, engine, state)
         assert _snapshot(engine) == after_update
+
+
+def test_a_document_that_another_changes_in_place_is_hashed_anew():
+    """A document the cross-document work leaves as read is hashed by the JSON it was read from
+    (zhengce.pipeline._ReadBack); one whose validity another document sets — the repealed
+    plan, changed in place — is serialized again, or an update would leave it unchanged in the
+    index."""
+    import hashlib
+    from datetime import datetime
+
+    from analyzers.model import Document, document_id
+    from zhengce.pipeline import _ReadBack, finish
+
+    def page(n: int, title: str, number: str, body: str) -> Document:
+        url = f"http://www.qg.gov.cn/zwgk/zcwj/t{n}.htm"
+        return Document(id=document_id(url), url=url, site="quangang_sample", kind=DocKind.policy, title=title,
+                        doc_number=number, body=body, published_at=datetime(2026, 11, n), content_hash=str(n))
+
+    plan = page(1, "泉港区推进政务公开工作实施方案", "泉港政办〔2016〕1号", "本方案自印发之日起施行。")
+    repealing = page(2, "泉港区人民政府办公室关于印发新方案的通知", "泉港政办〔2026〕101号",
+                     "《泉港区推进政务公开工作实施方案》（泉港政办〔2016〕1号）同时废止。")
+    repealing.repeals = ["《泉港区推进政务公开工作实施方案》（泉港政办〔2016〕1号）"]
+    read = _ReadBack()
+    sources = {doc.id: doc.model_dump_json().encode() for doc in (plan, repealing)}
+    for source in sources.values():
+        read.add(source)
+    finished = {doc.id: doc for doc in finish(read.documents)}
+    assert finished[plan.id].validity.status == "废止"
+    assert read.hash_of(finished[plan.id]) == hashlib.sha1(finished[plan.id].model_dump_json().encode()).hexdigest()
+    assert read.hash_of(finished[plan.id]) != hashlib.sha1(sources[plan.id]).hexdigest()
+    assert read.hash_of(finished[repealing.id]) == hashlib.sha1(sources[repealing.id]).hexdigest()

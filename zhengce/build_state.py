@@ -77,6 +77,12 @@ class Meta:
     site_facts: str = ""  # the crawl intervals and first captures the facts were computed with
 
 
+def _json(text: str, empty: str):
+    """Most pages read nothing else and have no problem: their "{}" and "[]" are not parsed (two
+    json.loads a page, every page, every update)."""
+    return json.loads(text) if text != empty else {} if empty == "{}" else []
+
+
 class BuildState:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -106,7 +112,7 @@ class BuildState:
         """Every page's entry, without its document (see PageEntry.stored)."""
         rows = self._db.execute(
             "SELECT url, response_id, final_url, listing, deps, document IS NOT NULL, problems FROM pages")
-        return {url: PageEntry(url, response_id, final_url, listing, json.loads(deps), None, json.loads(problems),
+        return {url: PageEntry(url, response_id, final_url, listing, _json(deps, "{}"), None, _json(problems, "[]"),
                                bool(stored))
                 for url, response_id, final_url, listing, deps, stored, problems in rows}
 
