@@ -276,6 +276,7 @@ def test_a_document_that_another_changes_in_place_is_hashed_anew():
     from datetime import datetime
 
     from analyzers.model import Document, document_id
+    from zhengce.build_state import PageEntry
     from zhengce.pipeline import _ReadBack, finish
 
     def page(n: int, title: str, number: str, body: str) -> Document:
@@ -289,9 +290,8 @@ def test_a_document_that_another_changes_in_place_is_hashed_anew():
     repealing.repeals = ["《泉港区推进政务公开工作实施方案》（泉港政办〔2016〕1号）"]
     read = _ReadBack()
     sources = {doc.id: doc.model_dump_json().encode() for doc in (plan, repealing)}
-    for source in sources.values():
-        read.add(source)
-    finished = {doc.id: doc for doc in finish(read.documents)}
+    read.made([PageEntry(doc.url, n, doc.url, "", {}, sources[doc.id]) for n, doc in enumerate((plan, repealing))])
+    finished = {doc.id: doc for doc in finish(read.documents())}
     assert finished[plan.id].validity.status == "废止"
     assert read.hash_of(finished[plan.id]) == hashlib.sha1(finished[plan.id].model_dump_json().encode()).hexdigest()
     assert read.hash_of(finished[plan.id]) != hashlib.sha1(sources[plan.id]).hexdigest()

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -296,11 +296,13 @@ def _analyze_share(rows: list[LatestRow], work: _Analysis | None = None) -> tupl
     return made, texts.added
 
 
-def _analyze_rows(work: _Analysis, rows: list[LatestRow]) -> tuple[list[tuple[PageEntry, bool]], dict[int, bytes]]:
-    """_analyze_share of every row, on every core when there are many: an update's analysis is
-    ~20 ms a page, most of what it costs."""
+def _analyze_rows(work: _Analysis, rows: list[LatestRow],
+                  meanwhile: Callable[[], None]) -> tuple[list[tuple[PageEntry, bool]], dict[int, bytes]]:
+    """_analyze_share of every row, on every core when there are many (an update's analysis is
+    ~5 ms a page, most of what it costs), and `meanwhile` run here while the workers analyze."""
     workers = min(os.cpu_count() or 1, len(rows) // ANALYZE_PARALLEL_FROM)
     if workers < 2:
+        meanwhile()
         return _analyze_share(rows, work)
     global _INHERITED
     _INHERITED = work
@@ -309,7 +311,9 @@ def _analyze_rows(work: _Analysis, rows: list[LatestRow]) -> tuple[list[tuple[Pa
     said: dict[int, bytes] = {}
     try:
         with worker_pool(workers) as pool:
-            for entries, texts in pool.map(_analyze_share, [rows[i:i + size] for i in range(0, len(rows), size)]):
+            shares = pool.map(_analyze_share, [rows[i:i + size] for i in range(0, len(rows), size)])  # all sent now
+            meanwhile()
+            for entries, texts in shares:
                 made += entries
                 said.update(texts)
     finally:
@@ -318,7 +322,8 @@ def _analyze_rows(work: _Analysis, rows: list[LatestRow]) -> tuple[list[tuple[Pa
 
 
 def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict[str, PageEntry],
-                   state_path: Path | None, limits: AnalysisLimits, report: "AnalysisReport") -> _Pages:
+                   state_path: Path | None, limits: AnalysisLimits, report: "AnalysisReport",
+                   meanwhile: Callable[[list[PageEntry | None]], None] = lambda entries: None) -> _Pages:
     """Every detail page's entry: the kept one where it still holds, else analyzed now. Pages are
     read one by one, by their newest rows; list answers, attachments and images only as pages
     ask for them. Problems go to the report and the store's error log (stage "analyze")."""
@@ -344,7 +349,7 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
             todo.append((len(entries), row))
             entries.append(None)
     work = _Analysis(store.path, state_path, sites, listings, limits, store.urls_with_history())
-    made, said = _analyze_rows(work, [row for _place, row in todo])
+    made, said = _analyze_rows(work, [row for _place, row in todo], lambda: meanwhile(entries))
     pages_seen = 0
     for (place, _row), (entry, seen) in zip(todo, made):
         entries[place] = entry
@@ -391,47 +396,59 @@ def analyze_store(store: RawStore, site_folders: tuple[Path, ...] = (),
     store.clear_errors(STAGE)
     pages = _analyze_pages(store, _Sites(site_folders), store.latest_ids(), {}, None, limits, report)
     report.pages_seen = pages.pages_seen
-    report.documents = finish(_page_documents(pages.entries, None).documents)
+    read = _ReadBack()
+    read.made(pages.entries)
+    report.documents = finish(read.documents())
     return report
 
 
 class _ReadBack:
-    """Every page's Document as read back from its JSON, and the hash of that JSON: a document
-    the cross-document work leaves as it was (the same object, its validity not set by another
-    document) is stored as that JSON, so its hash is known without serializing it again — most
-    of a province's documents, ~2 s of an update at 100,000."""
+    """Every page's Document read back from its JSON, whether made now or kept (from the build
+    state, a batch at a time): an update and a rebuild start the cross-document work from the
+    very same Documents. Each entry's JSON is let go once read (the state has it): a million
+    pages' JSON and Documents are ~10 GB together.
+
+    With each document, the hash of its JSON: a document the cross-document work leaves as it
+    was (the same object, its validity not set by another document) is stored as that JSON, so
+    its hash is known without serializing it again — most of a province's documents, ~2 s of an
+    update at 100,000."""
 
     def __init__(self):
-        self.documents: list[Document] = []
+        self._by_place: dict[int, Document] = {}
         self._read: dict[int, tuple[Document, str, object]] = {}  # id(document) → (it, hash, its validity)
 
-    def add(self, source: bytes) -> None:
+    def kept(self, entries: list[PageEntry | None], state: BuildState) -> None:
+        """The kept entries' documents, from the state (an update reads them while the changed
+        pages are analyzed: ~4 s at 100,000 that the workers' time hides)."""
+        stored = [(place, e) for place, e in enumerate(entries) if e is not None and e.stored and e.document is None]
+        for start in range(0, len(stored), READ_BATCH):
+            batch = stored[start:start + READ_BATCH]
+            found = state.documents([e.url for _place, e in batch])
+            for place, entry in batch:
+                if entry.url in found:
+                    self._add(place, found[entry.url])
+
+    def made(self, entries: list[PageEntry]) -> None:
+        """The documents whose JSON the entries hold (analyzed now, or handed to a rebuild)."""
+        for place, entry in enumerate(entries):
+            if entry.document is not None:
+                self._add(place, entry.document)
+                entry.document = None
+
+    def _add(self, place: int, source: bytes) -> None:
         document = Document.model_validate_json(source)
-        self.documents.append(document)
+        self._by_place[place] = document
         self._read[id(document)] = (document, hashlib.sha1(source).hexdigest(), document.validity)
+
+    def documents(self) -> list[Document]:
+        """In the entries' order (the raw store's)."""
+        return [self._by_place[place] for place in sorted(self._by_place)]
 
     def hash_of(self, document: Document) -> str:
         read = self._read.get(id(document))
         if read is not None and read[0] is document and read[2] is document.validity:
             return read[1]
         return hashlib.sha1(document.model_dump_json().encode("utf-8")).hexdigest()
-
-
-def _page_documents(entries: list[PageEntry], state: BuildState | None) -> _ReadBack:
-    """Read back from their JSON whether made now or kept (from the build state, a batch at a
-    time): an update and a rebuild start the cross-document work from the very same Documents.
-    Each entry's JSON is let go once read (the state has it): a million pages' JSON and
-    Documents are ~10 GB together."""
-    read = _ReadBack()
-    for start in range(0, len(entries), READ_BATCH):
-        batch = entries[start:start + READ_BATCH]
-        stored = state.documents([e.url for e in batch if e.stored and e.document is None]) if state else {}
-        for entry in batch:
-            source = entry.document if entry.document is not None else stored.get(entry.url)
-            if source is not None:
-                read.add(source)
-                entry.document = None
-    return read
 
 
 READ_BATCH = 500  # kept documents read from the state in one query (SQLite allows 32,766 parameters)
@@ -519,10 +536,11 @@ def _build(store: RawStore, engine: SearchEngine, state: BuildState, site_folder
     last_row = store.max_id()  # before reading: a row a crawl adds meanwhile is new next time
     if not incremental:
         store.clear_errors(STAGE)
+    read = _ReadBack()
     pages = _analyze_pages(store, sites, store.latest_ids(), state.pages() if incremental else {},
-                           state.path if incremental else None, limits, report)
+                           state.path if incremental else None, limits, report, lambda e: read.kept(e, state))
     report.pages_seen = pages.pages_seen
-    return _index_pages(store, engine, state, sites, pages, last_row, fingerprint(site_folders, limits), report,
+    return _index_pages(store, engine, state, sites, pages, read, last_row, fingerprint(site_folders, limits), report,
                         keep_at_least)
 
 
@@ -534,20 +552,21 @@ def rebuild_from_analyses(store: RawStore, engine: SearchEngine, state: BuildSta
     The entries' JSON is let go as it is read (the state keeps it)."""
     report = AnalysisReport()
     pages = _Pages(sorted(entries, key=lambda e: e.response_id), list(entries), [], 0, {})
-    return _index_pages(store, engine, state, _Sites(site_folders), pages, store.max_id(),
+    return _index_pages(store, engine, state, _Sites(site_folders), pages, _ReadBack(), store.max_id(),
                         fingerprint(site_folders, limits), report, keep_at_least=0)
 
 
 def _index_pages(store: RawStore, engine: SearchEngine, state: BuildState, sites: _Sites, pages: _Pages,
-                 last_row: int, analyzed_with: str, report: AnalysisReport, keep_at_least: int) -> AnalysisReport:
+                 read: _ReadBack, last_row: int, analyzed_with: str, report: AnalysisReport,
+                 keep_at_least: int) -> AnalysisReport:
     """Cross-document work over every page, then the index changed to match: rebuilt, or (an
     update) only the documents that differ written, the rest left as they are."""
     incremental = not report.full
     vectors = state.vectors(fresh=not incremental)
     state.mark_dirty()  # from here until save() the state describes no index
     state.save_pages(pages.analyzed, pages.gone, full=not incremental)
-    read = _page_documents(pages.entries, state)
-    documents = finish(read.documents, vectors)
+    read.made(pages.entries)  # the kept ones were read while the others were analyzed
+    documents = finish(read.documents(), vectors)
     report.documents = documents
     if len(documents) < keep_at_least:
         raise IndexWouldShrink(f"the raw store gives {len(documents)} documents, fewer than the"
