@@ -254,3 +254,34 @@ def test_rows_that_the_temporary_folder_cannot_take_are_a_clear_error(tmp_path, 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
     with pytest.raises(SpillError, match="gone"):
         Spill()
+
+
+def test_one_policys_facts_are_found_in_its_block_as_a_scan_finds_them(monkeypatch):
+    """The facts product is gzip members of FACTS_BLOCK policies after a head that says where
+    each block starts (pack_facts); find_facts decompresses one block. Every policy is found as
+    a scan of every line finds it — first and last of a block, the product's last, an id
+    between two blocks or before the first — and a product out of id order, or written in one
+    member before blocks existed, is scanned."""
+    import gzip
+    import io
+
+    from analyzers import timeliness
+    from analyzers.timeliness import dump_one_facts, each_facts, find_facts, pack_facts
+
+    monkeypatch.setattr(timeliness, "FACTS_BLOCK", 4)
+    facts = sorted(policy_facts([policy(datetime(2016, 7, 5, 9), url=f"http://a/p{n}") for n in range(11)], {}, {}, {}),
+                   key=lambda f: f.id)
+    ordered = pack_facts(map(dump_one_facts, facts))
+    assert [f.id for f in each_facts(ordered)] == [f.id for f in facts]
+    with gzip.GzipFile(fileobj=io.BytesIO(ordered)) as whole:
+        assert whole.readline().startswith(b'#{"blocks": [[')  # 3 blocks: 4, 4 and 3 policies
+    shuffled = pack_facts(map(dump_one_facts, [facts[5], *facts[:5], *facts[6:]]))
+    single = io.BytesIO()
+    with gzip.GzipFile(fileobj=single, mode="wb") as out:  # the product as builds before blocks wrote it
+        out.write(b"\n".join(map(dump_one_facts, facts)))
+    for product in (ordered, shuffled, single.getvalue()):
+        for one in facts:
+            assert find_facts(product, one.id) == one
+        for absent in ("", "0", facts[3].id + "0", "z"):
+            assert find_facts(product, absent) is None
+    assert find_facts(pack_facts([]), facts[0].id) is None and list(each_facts(pack_facts([]))) == []
