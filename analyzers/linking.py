@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import Protocol
 
 from analyzers.doc_number import DOC_NUMBER, doc_number_key
 from analyzers.model import DocKind, Document, InterpretationLink, LinkMethod
@@ -64,21 +64,48 @@ def _quotes_title(quote: str, keys: set[str], issued: str) -> bool:
     return len(issued) >= 6 and quote.endswith(issued) and "关于" not in quote
 
 
-def _compared_text(doc: Document) -> str:
+def compared_text(doc: Document) -> str:
+    """What a document is compared by: its title twice and the start of its body."""
     return f"{doc.title}\n{doc.title}\n{doc.body[:3000]}"
 
 
 def text_vector(doc: Document) -> Counter:
     """The words a document is compared by (jieba: the costly part of linking by similarity)."""
-    return Counter(w for w in query_words(_compared_text(doc)) if len(w) > 1)
+    return words_vector(compared_text(doc))
+
+
+def words_vector(text: str) -> Counter:
+    return Counter(w for w in query_words(text) if len(w) > 1)
 
 
 def vector_key(doc: Document) -> str:
     """What text_vector depends on, as a hash: the key of a cache of vectors."""
-    return hashlib.sha1(_compared_text(doc).encode("utf-8")).hexdigest()
+    return hashlib.sha1(compared_text(doc).encode("utf-8")).hexdigest()
 
 
-Vectors = Callable[[Document], Counter]
+class Vectors(Protocol):
+    """Where a document's words for similarity come from: a cache of text_vector (an update
+    pays only for new texts), or SEGMENTING."""
+
+    def __call__(self, document: Document) -> Counter: ...
+
+    def prefetch(self, documents: list[Document]) -> None:
+        """These documents are about to be asked for: the first time a window of policies is
+        compared (~2 ms of jieba a policy, thousands in 90 days of a province), a cache segments
+        the missing ones on every core."""
+
+
+class _Segmenting:
+    """text_vector itself, with nothing kept."""
+
+    def __call__(self, document: Document) -> Counter:
+        return text_vector(document)
+
+    def prefetch(self, documents: list[Document]) -> None:
+        pass
+
+
+SEGMENTING = _Segmenting()
 
 
 @dataclass
@@ -171,11 +198,19 @@ class _Policies:
                     found.update(self.by_issued.get(quote[start:], ()))
         return found
 
-    def published_between(self, start, end) -> list[int]:
-        return self.dated[bisect_left(self.dates, start) : bisect_right(self.dates, end)]
+    def window(self, interpretation: Document) -> tuple[int, int]:
+        """Where the policies published in the similarity window before a dated interpretation
+        are in `dated`."""
+        day = interpretation.published_at.date()
+        return bisect_left(self.dates, day - SIMILARITY_WINDOW), bisect_right(self.dates, day + timedelta(days=1))
+
+    def nearby(self, window: tuple[int, int]) -> list[Document]:
+        """Those policies, in the corpus's order."""
+        return [self.policies[i] for i in sorted(self.dated[window[0]:window[1]])]
 
 
-def _inferred(interpretation: Document, policies: _Policies, similarity: _Similarity) -> list[_Evidence]:
+def _cited(interpretation: Document, policies: _Policies) -> list[_Evidence]:
+    """The policies an interpretation cites by 文号 or names by 《title》."""
     text = f"{interpretation.title}\n{interpretation.body}"
     cited = {doc_number_key(m.group(0)) for m in DOC_NUMBER.finditer(text)}
     title_quotes = _QUOTED.findall(interpretation.title)
@@ -195,12 +230,12 @@ def _inferred(interpretation: Document, policies: _Policies, similarity: _Simila
             found.append(_Evidence(policy, LinkMethod.quoted_title, CONFIDENCE[LinkMethod.quoted_title]))
         elif any(_quotes_title(q, keys, issued) for q in body_quotes):
             found.append(_Evidence(policy, LinkMethod.quoted_title, QUOTED_IN_BODY_CONFIDENCE))
-    if found or interpretation.published_at is None:
-        return found
-    day = interpretation.published_at.date()
-    nearby = sorted(policies.published_between(day - SIMILARITY_WINDOW, day + timedelta(days=1)))
-    scored = sorted(((similarity.score(interpretation, policies.policies[i]), policies.policies[i]) for i in nearby),
-                    key=lambda s: -s[0])
+    return found
+
+
+def _similar(interpretation: Document, nearby: list[Document], similarity: _Similarity) -> list[_Evidence]:
+    """Failing any citation: the most similar policy of the window, if similar enough."""
+    scored = sorted(((similarity.score(interpretation, policy), policy) for policy in nearby), key=lambda s: -s[0])
     if scored and scored[0][0] >= SIMILARITY_THRESHOLD:
         score, policy = scored[0]
         return [_Evidence(policy, LinkMethod.similarity, round(min(score, SIMILARITY_MAX_CONFIDENCE), 3))]
@@ -223,7 +258,7 @@ def _form_rank(link: InterpretationLink) -> tuple[int, str]:
     return (FORM_ORDER.index(link.form) if link.form in FORM_ORDER else len(FORM_ORDER), link.title)
 
 
-def link_interpretations(documents: list[Document], vectors: Vectors = text_vector) -> list[Document]:
+def link_interpretations(documents: list[Document], vectors: Vectors = SEGMENTING) -> list[Document]:
     """Every document with its links resolved: a policy's interpretations, an interpretation's
     policies. `vectors`: where a document's words for similarity come from (a cache of them
     makes an update cost what changed)."""
@@ -246,15 +281,23 @@ def link_interpretations(documents: list[Document], vectors: Vectors = text_vect
                 if all(e.policy.id != target.id for e in explicit[doc.id]):
                     explicit[doc.id].append(_Evidence(target, LinkMethod.backlink, 1.0))
 
-    similarity = _Similarity(vectors)
     indexed = _Policies(policies) if interpretations else None
+    evidence = [explicit[doc.id] or (_cited(doc, indexed) if policies else []) for doc in interpretations]
+    # An interpretation that names no policy is compared with those of its window: all the
+    # windows' words are asked for at once, so that a cache can segment what it lacks in parallel.
+    windows = {n: indexed.window(doc) for n, doc in enumerate(interpretations)
+               if policies and not evidence[n] and doc.published_at is not None}
+    windows = {n: (lo, hi) for n, (lo, hi) in windows.items() if lo < hi}  # none to compare with: no link
+    if windows:
+        compared = {i for lo, hi in set(windows.values()) for i in indexed.dated[lo:hi]}
+        vectors.prefetch([interpretations[n] for n in windows] + [indexed.policies[i] for i in sorted(compared)])
+    similarity = _Similarity(vectors)
     explains: dict[str, list[InterpretationLink]] = {}
     explained_by: dict[str, list[InterpretationLink]] = {}
-    for interpretation in interpretations:
-        evidence = explicit[interpretation.id] or (
-            _inferred(interpretation, indexed, similarity) if policies else []
-        )
-        for item in evidence:
+    for n, interpretation in enumerate(interpretations):
+        if n in windows:
+            evidence[n] = _similar(interpretation, indexed.nearby(windows[n]), similarity)
+        for item in evidence[n]:
             form = forms.get((item.policy.id, interpretation.id), "")
             explained_by.setdefault(item.policy.id, []).append(_link(interpretation, item.method, item.confidence, form))
             explains.setdefault(interpretation.id, []).append(_link(item.policy, item.method, item.confidence))

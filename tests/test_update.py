@@ -296,3 +296,35 @@ def test_a_document_that_another_changes_in_place_is_hashed_anew():
     assert read.hash_of(finished[plan.id]) == hashlib.sha1(finished[plan.id].model_dump_json().encode()).hexdigest()
     assert read.hash_of(finished[plan.id]) != hashlib.sha1(sources[plan.id]).hexdigest()
     assert read.hash_of(finished[repealing.id]) == hashlib.sha1(sources[repealing.id]).hexdigest()
+
+
+def test_interpretations_that_cite_nothing_link_alike_whether_their_windows_are_segmented_here_or_by_workers(
+        tmp_path, monkeypatch):
+    """Linking by similarity asks for a window's words at once (Vectors.prefetch): the state's
+    cache segments the missing ones in forked workers, reads the stored ones in batches, and
+    the links are those segmenting each document here gives."""
+    from analyzers.linking import SEGMENTING, link_interpretations
+    from analyzers.model import LinkMethod
+    from bench.corpus import CorpusGenerator
+    from zhengce import build_state
+    from zhengce.build_state import BuildState, Meta
+
+    documents = CorpusGenerator().documents(600)
+    uncited = [d for d in documents if d.kind is DocKind.interpretation][:12]
+    for doc in uncited:  # no back link, no quoted title: only its words say which policy it explains
+        doc.interprets, doc.title = [], doc.title.replace("《", "").replace("》", "")
+
+    def links(vectors) -> dict[str, list]:
+        return {d.id: [(l.doc_id, l.method, l.confidence) for l in d.interprets]
+                for d in link_interpretations([d.model_copy(deep=True) for d in documents], vectors)}
+
+    expected = links(SEGMENTING)
+    assert sum(any(m is LinkMethod.similarity for _id, m, _c in expected[d.id]) for d in uncited) >= 3
+    monkeypatch.setattr(build_state, "VECTORS_PARALLEL_FROM", 1)
+    with BuildState(tmp_path / "state.sqlite3") as state:
+        fresh = state.vectors(fresh=True)
+        assert links(fresh) == expected
+        assert len(fresh.added) > 50
+        state.save(Meta(), {}, [], {}, fresh.added, set(), {}, full=True)
+        kept = state.vectors(fresh=False)
+        assert links(kept) == expected and not kept.added and len(kept.known) == len(fresh.added)

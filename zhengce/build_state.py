@@ -23,6 +23,7 @@ was killed, the analyzers changed) is never patched: the update becomes a full r
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zlib
 from collections import Counter
@@ -30,7 +31,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzers.linking import text_vector, vector_key
+from analyzers.isolation import worker_pool
+from analyzers.linking import compared_text, text_vector, vector_key, words_vector
+from analyzers.segment import tokenizer
 from analyzers.model import Document
 
 SCHEMA = """
@@ -148,6 +151,14 @@ class BuildState:
         row = self._db.execute("SELECT words FROM vectors WHERE text_hash = ?", (text_hash,)).fetchone()
         return row[0] if row else None
 
+    def stored_vectors(self, text_hashes: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(text_hashes), 500):
+            batch = text_hashes[start:start + 500]
+            found.update(self._db.execute(
+                f"SELECT text_hash, words FROM vectors WHERE text_hash IN ({','.join('?' * len(batch))})", batch))
+        return found
+
     # ---- writing ----
     def mark_dirty(self) -> None:
         """Before the engine is changed: until save() clears it, this state describes no index."""
@@ -191,6 +202,9 @@ class BuildState:
             ])
 
 
+VECTORS_PARALLEL_FROM = 200  # texts to segment: fewer are segmented in this process
+
+
 class CachedVectors:
     """linking.text_vector through the state: a text's words are segmented once, whatever the
     number of builds; the new ones are kept in `added` until the state is saved."""
@@ -199,17 +213,39 @@ class CachedVectors:
         self.state = state
         self.fresh = fresh
         self.added: dict[str, list] = {}
+        self.known: dict[str, str] = {}  # stored words read ahead by prefetch, as stored
 
     def __call__(self, document: Document) -> Counter:
         key = vector_key(document)
         if key in self.added:
             return Counter(dict(self.added[key]))
-        row = None if self.fresh else self.state.stored_vector(key)
+        row = self.known.get(key) or (None if self.fresh else self.state.stored_vector(key))
         if row:
             return Counter(dict(json.loads(row)))
         words = text_vector(document)
         self.added[key] = list(words.items())
         return words
+
+    def prefetch(self, documents: list[Document]) -> None:
+        """The stored words of these documents read in a few queries, and the missing ones
+        segmented on every core when there are many: the first comparison of a 90-day window
+        is thousands of policies (36 s of a 41 s update at 100,000 documents, on one core)."""
+        wanted = {vector_key(d): d for d in documents}
+        missing = [key for key in wanted if key not in self.added and key not in self.known]
+        if not self.fresh:
+            self.known.update(self.state.stored_vectors(missing))
+            missing = [key for key in missing if key not in self.known]
+        for key, words in zip(missing, _segmented([compared_text(wanted[key]) for key in missing])):
+            self.added[key] = list(words.items())
+
+
+def _segmented(texts: list[str]) -> list[Counter]:
+    workers = min(os.cpu_count() or 1, len(texts) // VECTORS_PARALLEL_FROM)
+    if workers < 2:
+        return [words_vector(text) for text in texts]
+    tokenizer()  # loaded once here, inherited by the forked workers
+    with worker_pool(workers) as pool:
+        return list(pool.map(words_vector, texts, chunksize=64))
 
 
 RowText = tuple[str, str, str]  # content hash, title, body

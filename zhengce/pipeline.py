@@ -19,7 +19,7 @@ from analyzers.images import ServableImage, image_product, servable
 from analyzers.dedup import merge_duplicates
 from analyzers.isolation import IsolatedExtractor, worker_pool
 from analyzers.limits import AnalysisLimits
-from analyzers.linking import Vectors, link_interpretations, text_vector
+from analyzers.linking import SEGMENTING, Vectors, link_interpretations
 from analyzers.model import DocKind, Document, Version
 from analyzers.page import PageResult, analyze_page
 from indexer.base import search_products
@@ -365,7 +365,7 @@ def _analyze_pages(store: RawStore, sites: _Sites, latest: LatestIds, kept: dict
     return _Pages(entries, analyzed, gone, pages_seen, said)
 
 
-def finish(page_documents: list[Document], vectors: Vectors = text_vector, today: date | None = None) -> list[Document]:
+def finish(page_documents: list[Document], vectors: Vectors = SEGMENTING, today: date | None = None) -> list[Document]:
     """Cross-document work over every page's Document: a stated 有效期 judged today, duplicates
     merged, repeals and revisions applied, interpretations linked; one Document per id."""
     documents = link_interpretations(apply_repeals(merge_duplicates(judge_expiry(page_documents, today))), vectors)
