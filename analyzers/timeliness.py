@@ -528,21 +528,24 @@ class Day:
         self.assessed = assessed
         self.spill = Spill()
         self.status = array("B", assessed.status)
-        self.missing: dict[int, tuple[int, int]] = {}  # row → where its JSON as of this day is
+        # Where a row missing as of this day has its JSON in the day's spill (-1: not missing):
+        # columns too, for the hundreds of thousands of rows of a province still waiting.
+        self.offset = array("q", [-1]) * len(assessed)
+        self.length = array("I", [0]) * len(assessed)
         self.due: list[int] = []  # rows pending with a deadline within DUE_WITHIN days
         today, missing = as_of.toordinal(), _STATUSES.index(Status.missing)
         for i, deadline in enumerate(assessed.deadline):
             if not deadline:
                 continue
             if today > deadline:
-                self.missing[i] = self.spill.add(_ROW_JSON.to_json(on_day(assessed[i], as_of, calendar)))
+                self.offset[i], self.length[i] = self.spill.add(_ROW_JSON.to_json(on_day(assessed[i], as_of, calendar)))
                 self.status[i] = missing
             elif deadline - today <= DUE_WITHIN:
                 self.due.append(i)
         self.exports: dict[tuple, bytes] = {}  # downloads rendered from this day's rows, by selection
 
     def json(self, i: int) -> bytes:
-        return self.spill.read(*self.missing[i]) if i in self.missing else self.assessed.json(i)
+        return self.spill.read(self.offset[i], self.length[i]) if self.offset[i] >= 0 else self.assessed.json(i)
 
     def row(self, i: int) -> TimelinessRow:
         return TimelinessRow.model_validate_json(self.json(i))
