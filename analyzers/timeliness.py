@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter
 from pydantic_core import to_json
@@ -290,7 +290,9 @@ class CalendarOut(BaseModel):
 
 
 class TimelinessReport(BaseModel):
-    _row_json: list[bytes] | None = PrivateAttr(None)  # the rows' JSON, when computed with them
+    # The rows' JSON, read when the report is serialized (report_json): a report made for its
+    # due list or as objects never reads a province's rows from the spill.
+    _row_json: Callable[[], Iterable[bytes]] | None = PrivateAttr(None)
 
     as_of: date
     rules: list[RuleOut]
@@ -612,7 +614,7 @@ class Day:
             rows=[self.row(i) for i in chosen] if rows else [], by_unit=by_unit, by_month=by_month,
             due=due_soon([self.row(i) for i in self.due if i in picked], self.as_of),
         )
-        result._row_json = [self.json(i) for i in chosen]
+        result._row_json = lambda: map(self.json, chosen)
         return result
 
 
@@ -621,7 +623,7 @@ def report_json(report: TimelinessReport) -> bytes:
     if report._row_json is None:
         return report.model_dump_json().encode()
     head = report.model_dump_json(exclude={"rows"}).encode()
-    return head[:-1] + b',"rows":[' + b",".join(report._row_json) + b"]}"
+    return head[:-1] + b',"rows":[' + b",".join(report._row_json()) + b"]}"
 
 
 def due_soon(rows: list[TimelinessRow], as_of: date) -> list[DueItem]:
