@@ -80,10 +80,14 @@ class Meta:
     site_facts: str = ""  # the crawl intervals and first captures the facts were computed with
 
 
-def _json(text: str, empty: str):
+QUERY_KEYS = 500  # keys in one query's IN (…) (SQLite allows 32,766 parameters)
+_EMPTY = {"{}": dict, "[]": list}
+
+
+def _json(text: str):
     """Most pages read nothing else and have no problem: their "{}" and "[]" are not parsed (two
     json.loads a page, every page, every update)."""
-    return json.loads(text) if text != empty else {} if empty == "{}" else []
+    return _EMPTY[text]() if text in _EMPTY else json.loads(text)
 
 
 class BuildState:
@@ -115,15 +119,22 @@ class BuildState:
         """Every page's entry, without its document (see PageEntry.stored)."""
         rows = self._db.execute(
             "SELECT url, response_id, final_url, listing, deps, document IS NOT NULL, problems FROM pages")
-        return {url: PageEntry(url, response_id, final_url, listing, _json(deps, "{}"), None, _json(problems, "[]"),
+        return {url: PageEntry(url, response_id, final_url, listing, _json(deps), None, _json(problems),
                                bool(stored))
                 for url, response_id, final_url, listing, deps, stored, problems in rows}
 
     def documents(self, urls: list[str]) -> dict[str, bytes]:
-        """The stored documents of these pages (a few hundred at a time: one query each)."""
-        marks = ",".join("?" * len(urls))
-        return dict(self._db.execute(
-            f"SELECT url, document FROM pages WHERE url IN ({marks}) AND document IS NOT NULL", urls))
+        """The stored documents of these pages."""
+        return self._where_in("SELECT url, document FROM pages WHERE document IS NOT NULL AND url IN", urls)
+
+    def _where_in(self, select: str, keys: list[str]) -> dict:
+        """(key, value) rows of `select … IN` these keys, QUERY_KEYS a query: one query for many
+        rows, where a query each was seconds of an update."""
+        found: dict = {}
+        for start in range(0, len(keys), QUERY_KEYS):
+            batch = keys[start:start + QUERY_KEYS]
+            found.update(self._db.execute(f"{select} ({','.join('?' * len(batch))})", batch))
+        return found
 
     def indexed(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc_id, hash FROM indexed"))
@@ -152,12 +163,7 @@ class BuildState:
         return row[0] if row else None
 
     def stored_vectors(self, text_hashes: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(text_hashes), 500):
-            batch = text_hashes[start:start + 500]
-            found.update(self._db.execute(
-                f"SELECT text_hash, words FROM vectors WHERE text_hash IN ({','.join('?' * len(batch))})", batch))
-        return found
+        return self._where_in("SELECT text_hash, words FROM vectors WHERE text_hash IN", text_hashes)
 
     # ---- writing ----
     def mark_dirty(self) -> None:

@@ -452,7 +452,7 @@ class _ReadBack:
         return hashlib.sha1(document.model_dump_json().encode("utf-8")).hexdigest()
 
 
-READ_BATCH = 500  # kept documents read from the state in one query (SQLite allows 32,766 parameters)
+READ_BATCH = 500  # kept documents read from the state and made Documents at a time: their JSON is let go
 
 
 def timeliness_facts(store: RawStore, documents: list[Document], sites: _Sites,
