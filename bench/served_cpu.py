@@ -5,9 +5,9 @@ twice of one index of a generated corpus:
 - through the real server, by 8 clients: the CPU its processes used (from /proc), per request —
   HTTP, the framework, parameters, planning, the engine, snippets, grouping, the response;
 - in this process, the way the server's search runs (services.search, the response built and
-  serialized), with the CPU of every engine.execute call counted apart (process CPU time, so
-  the engine's own threads count): the engine's own part — ranking, facet counts, reading the
-  page's stored documents.
+  serialized; facets counted on the same thread), with the CPU of every native tantivy call
+  counted apart: the engine's own part — ranking, facet counts, reading the page's stored
+  documents.
 
 Prints both per request, where the rest of the in-process CPU goes (planning, the page's
 snippets and grouping, the response model, its JSON), and served ÷ engine, the figure #16
@@ -28,7 +28,8 @@ from pathlib import Path
 from bench.corpus import CorpusGenerator
 from bench.search import cpu_seconds, drive, queries, start_server
 from indexer.base import SearchQuery
-from indexer.tantivy_engine import FACET_THREAD_FROM, TantivyEngine
+import indexer.tantivy_engine
+from indexer.tantivy_engine import TantivyEngine
 from search_api import services
 from search_api.schemas import SearchResponse
 
@@ -36,8 +37,7 @@ CLIENTS = 8
 
 
 class _Clock:
-    """CPU seconds of the calling thread spent in what it wraps (tantivy counts facets on another
-    thread while this one ranks: process time would count each twice)."""
+    """CPU seconds the calling thread spent in what it wraps."""
 
     def __init__(self):
         self.seconds = 0.0
@@ -100,9 +100,9 @@ def in_process(folder: Path, requests: list[dict]) -> dict[str, float]:
     engine._searcher = lambda: (found := searcher()) and _TimedSearcher(found, native)
     engine.plan = planning.wrap(engine.plan)
     engine._document = reading.wrap(engine._document)
-    on_main = ["search", "doc", "fast_field_values"]
-    if searcher().num_docs < FACET_THREAD_FROM:  # else facets are counted on another thread
-        on_main.append("aggregate")
+    # Facets counted on this thread too: every native call's CPU is then this thread's, and
+    # the load the server's run left behind cannot switch the hand-off on midway.
+    indexer.tantivy_engine.spare_core = lambda: False
     parts: dict[str, float] = {}
     for request in requests[:200]:  # the same warm-up as the server's
         services.search(engine, SearchQuery(**request))
@@ -121,7 +121,7 @@ def in_process(folder: Path, requests: list[dict]) -> dict[str, float]:
         "planning": planning.seconds,
         "stored JSON made Documents": reading.seconds - native["doc"].seconds,
         "rendering, snippets, titles, grouping": search - planning.seconds - reading.seconds - sum(
-            native[name].seconds for name in on_main if name != "doc"),
+            clock.seconds for name, clock in native.items() if name != "doc"),
         **parts,
     }
     return {name: seconds / len(measured) for name, seconds in figures.items()}

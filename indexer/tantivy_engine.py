@@ -35,6 +35,7 @@ from indexer.query_tree import (
 from indexer.ranking import TIE_WINDOW, break_ties_by_recency
 
 FACET_THREAD_FROM = 50_000  # documents
+LOAD_RECHECK = 1.0  # seconds between readings of the machine's load
 _SCAN_BATCH = 1000
 
 
@@ -50,6 +51,40 @@ def _boosted(query: Query, boost: float) -> Query:
 def _facet_pool() -> ThreadPoolExecutor:
     """One per process, shared by every engine, started at the first search."""
     return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="facets")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class _SpareCore:
+    """Whether the machine has a core to spare: its load (runnable threads, averaged over the
+    last minute) below its cores, read at most once a LOAD_RECHECK. Counting facets beside
+    ranking only pays when it has: with two processes searching at once on 2 cores (100,000
+    documents), handing off cost 3.26 against 3.07 ms of CPU per search, and each search took
+    longer too."""
+
+    def __init__(self, cores: int, load=os.getloadavg, clock=time.monotonic):
+        self.cores = cores
+        self._load, self._clock = load, clock
+        self._read_at: float | None = None
+        self._spare = True
+
+    def __call__(self) -> bool:
+        now = self._clock()
+        if self._read_at is None or now - self._read_at >= LOAD_RECHECK:
+            self._read_at = now
+            try:
+                self._spare = self._load()[0] < self.cores
+            except OSError:  # no load average here: keep the last answer
+                pass
+        return self._spare
+
+
+spare_core = _SpareCore(_cores())
 
 
 def _schema() -> tantivy.Schema:
@@ -331,13 +366,14 @@ class TantivyEngine(SearchEngine):
         if searcher is None:
             return None
         full = self._full_query(plan, query)
-        # tantivy lets go of the GIL while it searches: in a large index facets are counted on
-        # another core while this thread ranks and reads the page, which hides most of their
-        # cost. In a small one the hand-off costs more CPU than it hides (measured: +15-30% CPU
-        # per search at 3,000 and 10,000 documents, for the same latency).
+        # tantivy lets go of the GIL while it searches: in a large index, on a machine with a
+        # core to spare, facets are counted on it while this thread ranks and reads the page,
+        # which hides most of their cost. In a small index the hand-off costs more CPU than it
+        # hides (measured: +15-30% CPU per search at 3,000 and 10,000 documents, for the same
+        # latency), and on a busy machine there is no core to hide it on (_SpareCore).
         sizes = FACET_SIZES if count_facets else {}
         counting = None
-        if sizes and searcher.num_docs >= FACET_THREAD_FROM:
+        if sizes and searcher.num_docs >= FACET_THREAD_FROM and spare_core():
             counting = _facet_pool().submit(self._counts, searcher, full, sizes)
         total, page = self._ranked(searcher, full, query, by_score=plan.has_text and query.sort == "relevance")
         documents = [(float(score), self._document(searcher, address)) for score, address in page]

@@ -137,16 +137,48 @@ def test_replace_all_switches_a_running_engine_atomically(tmp_path):
 
 
 def test_facets_counted_on_another_thread_are_the_same(engine, monkeypatch):
-    """Large indexes count facets beside ranking; the sample index is small, so lower the bar."""
+    """Large indexes count facets beside ranking when a core is spare; the sample index is
+    small, so lower the bar, and say a core is spare whatever the machine's load."""
     import indexer.tantivy_engine
 
     queries = [SearchQuery(q="政务公开"), SearchQuery(q="通知", kind="policy"), SearchQuery()]
     inline = [engine.search(q) for q in queries]
     monkeypatch.setattr(indexer.tantivy_engine, "FACET_THREAD_FROM", 0)
+    monkeypatch.setattr(indexer.tantivy_engine, "spare_core", lambda: True)
+    handed_off = []
+    submit = indexer.tantivy_engine._facet_pool().submit
+    monkeypatch.setattr(indexer.tantivy_engine._facet_pool(), "submit", lambda *a: handed_off.append(1) or submit(*a))
     threaded = [engine.search(q) for q in queries]
+    assert len(handed_off) == len(queries)
     for one, other in zip(inline, threaded):
         assert one.facets == other.facets and one.facets["publisher"] and one.total == other.total
         assert [h.document.id for h in one.hits] == [h.document.id for h in other.hits]
+
+
+def test_facets_are_handed_off_only_while_the_machine_has_a_core_to_spare():
+    """The load is read at most once a LOAD_RECHECK; a machine without a load average keeps the
+    last answer."""
+    import indexer.tantivy_engine as module
+
+    loads = iter([0.5, 1.9, 2.0, 7.0])
+    readings = []
+
+    def load():
+        readings.append(1)
+        value = next(loads)
+        if value == 7.0:
+            raise OSError("no load average")
+        return value, 0.0, 0.0
+
+    clock = [100.0]
+    spare = module._SpareCore(cores=2, load=load, clock=lambda: clock[0])
+    assert spare() and spare() and len(readings) == 1  # 0.5 of 2 cores; read once
+    clock[0] += module.LOAD_RECHECK
+    assert spare()  # 1.9
+    clock[0] += module.LOAD_RECHECK
+    assert not spare() and not spare()  # 2.0: every core busy
+    clock[0] += module.LOAD_RECHECK
+    assert not spare() and len(readings) == 4  # no reading: as before
 
 
 def _outdated_index(root, name: str) -> None:
