@@ -28,7 +28,8 @@ from indexer.base import (
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan
 from indexer.query_tree import (
-    BoolNode, ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
+    BoolNode, ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, matching_node,
+    search_node,
 )
 
 SUPPORTED_MAJORS = (8, 9)
@@ -315,18 +316,22 @@ class ElasticsearchEngine(SearchEngine):
         buckets = (found or {}).get("aggregations", {}).get(name, {}).get("buckets", [])
         return facet_counts(name, [(b["key"], b["doc_count"]) for b in buckets])
 
+    def _matching(self, query: SearchQuery) -> dict:
+        """What counting and listing in date order ask: the same documents as the search, with
+        fewer clauses to evaluate (query_tree.matching_node)."""
+        return render(matching_node(self.plan(query.q, query.field), query))
+
     def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
         if field not in COUNTABLE:
             raise ValueError(f"{field!r} is not countable; use one of {COUNTABLE}")
-        dsl = render(search_node(self.plan(query.q, query.field), query))
-        found = self._search(query=dsl, size=0, aggs=self._aggregations({field: size}))
+        found = self._search(query=self._matching(query), size=0, aggs=self._aggregations({field: size}))
         return self._buckets(found, field)
 
     def total(self, query: SearchQuery) -> int:
-        return self._count(query=render(search_node(self.plan(query.q, query.field), query)))
+        return self._count(query=self._matching(query))
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
-        dsl = render(search_node(self.plan(query.q, query.field), query))
+        dsl = self._matching(query)
         after = None
         while True:
             page = self._search(

@@ -29,6 +29,8 @@ WORD_FIELDS = {"title": 3.0, "meta": 2.0, "body": 1.0, "attachments": 0.8}
 # Word fields whose words are also looked for side by side (the proximity bonus): only these
 # keep word positions, which would otherwise be the largest part of the index after the bigrams.
 NEAR_FIELDS = ("title", "body")
+# The word fields "text" is made of: a word of any of them is a verbatim substring of the text.
+TEXT_PARTS = ("title", "body", "attachments")
 # Searched verbatim (bigrams): everything readable, the title, and the small fields of field queries.
 GRAM_FIELDS = ("text", "title", "number", "units", "domains", "publisher")
 KEYWORD_FIELDS = ("domain", "unit", "responsible", "type", "kind", "form", "publisher", "unit_role", "doc_number_key",
@@ -56,13 +58,12 @@ def text_fields(document: Document) -> dict[str, str]:
     number = normalize(document.doc_number)
     title, body = normalize(document.title), normalize(document.body)
     attachments = normalize("\n".join(f"{a.name}\n{a.text}" for a in document.attachments))
+    parts = {"title": title, "body": body, "attachments": attachments}
     return {
-        "title": title,
+        **parts,
         "meta": " ".join(filter(None, [number, normalize(document.index_number), units, domains])),
-        "body": body,
-        "attachments": attachments,
         # Line breaks become a marked bigram, so no query without whitespace matches across parts.
-        "text": "\n".join(filter(None, [title, body, attachments])),
+        "text": "\n".join(filter(None, (parts[name] for name in TEXT_PARTS))),
         "number": number,
         "units": units,
         "domains": domains,

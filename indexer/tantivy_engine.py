@@ -30,7 +30,8 @@ from indexer.base import (
 from indexer.fields import GRAM_FIELDS, KEYWORD_FIELDS, NEAR_FIELDS, WORD_FIELDS, PreparedDocument, gram_field, prepare_all
 from indexer.query import QueryPlan
 from indexer.query_tree import (
-    ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, search_node,
+    ConstantNode, DateRangeNode, MatchAll, MatchNone, Node, PhraseNode, TermNode, completion_nodes, matching_node,
+    search_node,
 )
 from indexer.ranking import TIE_WINDOW, break_ties_by_recency
 
@@ -303,8 +304,9 @@ class TantivyEngine(SearchEngine):
             return Query.boolean_query(clauses, minimum_number_should_match=node.minimum_should_match)
         return Query.boolean_query(clauses)
 
-    def _full_query(self, plan: QueryPlan, query: SearchQuery) -> Query:
-        return self._render(search_node(plan, query))
+    def _matching_query(self, plan: QueryPlan, query: SearchQuery) -> Query:
+        """What counting and listing in date order run: the same documents, unscored."""
+        return self._render(matching_node(plan, query), unscored=True)
 
     @staticmethod
     def _counts(searcher: tantivy.Searcher, query: Query, sizes: Mapping[str, int]) -> dict[str, list[FacetCount]]:
@@ -322,37 +324,37 @@ class TantivyEngine(SearchEngine):
         if searcher is None:
             return []
         plan = self.plan(query.q, query.field)
-        return self._counts(searcher, self._full_query(plan, query), {field: size})[field]
+        return self._counts(searcher, self._matching_query(plan, query), {field: size})[field]
 
     def total(self, query: SearchQuery) -> int:
         searcher = self._searcher()
         if searcher is None:
             return 0
-        full = self._full_query(self.plan(query.q, query.field), query)
-        return searcher.search(full, limit=1, count=True).count or 0
+        matching = self._matching_query(self.plan(query.q, query.field), query)
+        return searcher.search(matching, limit=1, count=True).count or 0
 
     def documents(self, query: SearchQuery) -> Iterator[Document]:
         searcher = self._searcher()
         if searcher is None:
             return
-        full = self._full_query(self.plan(query.q, query.field), query)
+        matching = self._matching_query(self.plan(query.q, query.field), query)
         offset = 0
         while True:
-            found = searcher.search(full, limit=_SCAN_BATCH, offset=offset, count=False, order_by_field="published")
+            found = searcher.search(matching, limit=_SCAN_BATCH, offset=offset, count=False, order_by_field="published")
             for _date, address in found.hits:
                 yield self._document(searcher, address)
             if len(found.hits) < _SCAN_BATCH:
                 return
             offset += _SCAN_BATCH
 
-    def _ranked(self, searcher: tantivy.Searcher, full: Query, query: SearchQuery, by_score: bool) -> tuple[int, list]:
+    def _ranked(self, searcher: tantivy.Searcher, ranking: Query, query: SearchQuery, by_score: bool) -> tuple[int, list]:
         """(total, [(score, address)]) of the requested page."""
         if not by_score:
             order = tantivy.Order.Asc if query.sort == "oldest" else tantivy.Order.Desc
-            found = searcher.search(full, limit=query.size, offset=query.offset, count=True,
+            found = searcher.search(ranking, limit=query.size, offset=query.offset, count=True,
                                     order_by_field="published", order=order)
             return found.count or 0, [(0.0, address) for _when, address in found.hits]
-        found = searcher.search(full, limit=query.offset + query.size + TIE_WINDOW, count=True)
+        found = searcher.search(ranking, limit=query.offset + query.size + TIE_WINDOW, count=True)
         addresses = [address for _score, address in found.hits]
         stamps = searcher.fast_field_values("published_ts", addresses) if addresses else []
         ordered = break_ties_by_recency(
@@ -365,7 +367,9 @@ class TantivyEngine(SearchEngine):
         searcher = self._searcher()
         if searcher is None:
             return None
-        full = self._full_query(plan, query)
+        matching = self._matching_query(plan, query)
+        by_score = plan.has_text and query.sort == "relevance"
+        ranking = self._render(search_node(plan, query)) if by_score else matching
         # tantivy lets go of the GIL while it searches: in a large index, on a machine with a
         # core to spare, facets are counted on it while this thread ranks and reads the page,
         # which hides most of their cost. In a small index the hand-off costs more CPU than it
@@ -374,10 +378,10 @@ class TantivyEngine(SearchEngine):
         sizes = FACET_SIZES if count_facets else {}
         counting = None
         if sizes and searcher.num_docs >= FACET_THREAD_FROM and spare_core():
-            counting = _facet_pool().submit(self._counts, searcher, full, sizes)
-        total, page = self._ranked(searcher, full, query, by_score=plan.has_text and query.sort == "relevance")
+            counting = _facet_pool().submit(self._counts, searcher, matching, sizes)
+        total, page = self._ranked(searcher, ranking, query, by_score)
         documents = [(float(score), self._document(searcher, address)) for score, address in page]
-        facets = counting.result() if counting else self._counts(searcher, full, sizes) if sizes else {}
+        facets = counting.result() if counting else self._counts(searcher, matching, sizes) if sizes else {}
         return Executed(total, documents, facets)
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:

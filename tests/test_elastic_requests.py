@@ -11,7 +11,7 @@ from indexer.base import EngineUnavailable, IndexOutdated, SearchQuery
 from indexer.elastic_engine import ElasticsearchEngine, connect, render
 from indexer.fields import prepare
 from indexer.query import parse_query
-from indexer.query_tree import search_node
+from indexer.query_tree import matching_node, search_node
 from tests.es_stub import StubState, start_stub
 
 
@@ -155,14 +155,16 @@ def test_commands_stop_with_the_reason_when_the_cluster_cannot_be_used(tmp_path,
     assert missing.returncode == 2 and "needs ZHENGCE_ES_URL" in missing.stderr and "Traceback" not in missing.stderr
 
 
-def test_total_counts_with_the_same_query(stub):
+def test_total_counts_the_documents_the_search_finds(stub):
+    """With the query of matching_node: the search's documents, without what only ranks them."""
     state, url = stub
     engine = engine_for(url)
     engine.replace_all(DOCS)
     query = SearchQuery(q="低保", year=2018)
     assert engine.total(query) == 2
     sent = [r for r in state.requests if r.path.endswith("/_count")][-1].body
-    assert sent["query"] == render(search_node(parse_query(query.q), query))
+    assert sent["query"] == render(matching_node(parse_query(query.q), query))
+    assert sent["query"] != render(search_node(parse_query(query.q), query))
 
 
 def test_an_index_built_with_other_fields_is_refused_until_rebuilt(stub):
