@@ -7,11 +7,12 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: run test test-es system-packages test-tools sample-site bench clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml scripts/build-tantivy.sh third_party/tantivy-py/one_pass.patch
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "zhengce needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,sample]'
+	bash scripts/build-tantivy.sh $(BIN)/python
 	@touch $@
 
 run: $(INSTALLED)

@@ -36,6 +36,9 @@ from indexer.query_tree import (
 from indexer.ranking import TIE_WINDOW, break_ties_by_recency
 
 FACET_THREAD_FROM = 50_000  # documents
+# tantivy-py as scripts/build-tantivy.sh builds it ranks, counts and aggregates in one pass over
+# the matches; the released binding takes a second pass to aggregate (the same counts).
+ONE_PASS = hasattr(tantivy.Searcher, "search_and_aggregate")
 LOAD_RECHECK = 1.0  # seconds between readings of the machine's load
 _SCAN_BATCH = 1000
 
@@ -52,6 +55,15 @@ def _boosted(query: Query, boost: float) -> Query:
 def _facet_pool() -> ThreadPoolExecutor:
     """One per process, shared by every engine, started at the first search."""
     return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="facets")
+
+
+def _aggregations(sizes: Mapping[str, int]) -> dict:
+    return {name: {"terms": {"field": name, "size": size}} for name, size in sizes.items()}
+
+
+def _facets(aggregated: dict, sizes: Mapping[str, int]) -> dict[str, list[FacetCount]]:
+    return {name: facet_counts(name, [(b["key"], b["doc_count"]) for b in aggregated.get(name, {}).get("buckets", [])])
+            for name in sizes}
 
 
 def _cores() -> int:
@@ -317,12 +329,7 @@ class TantivyEngine(SearchEngine):
 
     @staticmethod
     def _counts(searcher: tantivy.Searcher, query: Query, sizes: Mapping[str, int]) -> dict[str, list[FacetCount]]:
-        result = searcher.aggregate(query, {name: {"terms": {"field": name, "size": size}} for name, size in sizes.items()})
-        counts = {}
-        for name in sizes:
-            buckets = result.get(name, {}).get("buckets", [])
-            counts[name] = facet_counts(name, [(b["key"], b["doc_count"]) for b in buckets])
-        return counts
+        return _facets(searcher.aggregate(query, _aggregations(sizes)), sizes)
 
     def term_counts(self, field: str, query: SearchQuery, size: int = 1000) -> list[FacetCount]:
         if field not in COUNTABLE:
@@ -354,21 +361,32 @@ class TantivyEngine(SearchEngine):
                 return
             offset += _SCAN_BATCH
 
-    def _ranked(self, searcher: tantivy.Searcher, ranking: Query, query: SearchQuery, by_score: bool) -> tuple[int, list]:
-        """(total, [(score, address)]) of the requested page."""
+    def _ranked(self, searcher: tantivy.Searcher, ranking: Query, query: SearchQuery, by_score: bool,
+                sizes: Mapping[str, int]) -> tuple[int, list, dict[str, list[FacetCount]] | None]:
+        """(total, [(score, address)] of the requested page, the facet counts when `sizes` asked
+        for them and they came in the same pass)."""
         if not by_score:
             order = tantivy.Order.Asc if query.sort == "oldest" else tantivy.Order.Desc
             found = searcher.search(ranking, limit=query.size, offset=query.offset, count=True,
                                     order_by_field="published", order=order)
-            return found.count or 0, [(0.0, address) for _when, address in found.hits]
-        found = searcher.search(ranking, limit=query.offset + query.size + TIE_WINDOW, count=True)
-        addresses = [address for _score, address in found.hits]
+            return found.count or 0, [(0.0, address) for _when, address in found.hits], None
+        limit = query.offset + query.size + TIE_WINDOW
+        facets = None
+        if sizes and ONE_PASS:
+            # Counted over the ranking tree's matches: the matching tree's, by construction
+            # (query_tree.matching_node), so the counts are the same.
+            total, hits, aggregated = searcher.search_and_aggregate(ranking, limit, _aggregations(sizes))
+            facets = _facets(aggregated, sizes)
+        else:
+            found = searcher.search(ranking, limit=limit, count=True)
+            total, hits = found.count or 0, found.hits
+        addresses = [address for _score, address in hits]
         stamps = searcher.fast_field_values("published_ts", addresses) if addresses else []
         ordered = break_ties_by_recency(
             [(score, datetime.fromtimestamp(ts, timezone.utc) if ts is not None else None, (score, address))
-             for (score, address), ts in zip(found.hits, stamps)]
+             for (score, address), ts in zip(hits, stamps)]
         )
-        return found.count or 0, ordered[query.offset : query.offset + query.size]
+        return total, ordered[query.offset : query.offset + query.size], facets
 
     def execute(self, plan: QueryPlan, query: SearchQuery, count_facets: bool = True) -> Executed | None:
         searcher = self._searcher()
@@ -379,16 +397,18 @@ class TantivyEngine(SearchEngine):
         ranking = self._render(search_node(plan, query)) if by_score else matching
         # tantivy lets go of the GIL while it searches: in a large index, on a machine with a
         # core to spare, facets are counted on it while this thread ranks and reads the page,
-        # which hides most of their cost. In a small index the hand-off costs more CPU than it
-        # hides (measured: +15-30% CPU per search at 3,000 and 10,000 documents, for the same
-        # latency), and on a busy machine there is no core to hide it on (_SpareCore).
+        # which hides most of their cost (sooner than one pass doing both). In a small index the
+        # hand-off costs more CPU than it hides (measured: +15-30% CPU per search at 3,000 and
+        # 10,000 documents, for the same latency), and on a busy machine there is no core to
+        # hide it on (_SpareCore): there one pass ranks and counts, where the binding can.
         sizes = FACET_SIZES if count_facets else {}
         counting = None
         if sizes and searcher.num_docs >= FACET_THREAD_FROM and spare_core():
             counting = _facet_pool().submit(self._counts, searcher, matching, sizes)
-        total, page = self._ranked(searcher, ranking, query, by_score)
+        total, page, facets = self._ranked(searcher, ranking, query, by_score, {} if counting else sizes)
         documents = [(float(score), self._document(searcher, address)) for score, address in page]
-        facets = counting.result() if counting else self._counts(searcher, matching, sizes) if sizes else {}
+        if facets is None:
+            facets = counting.result() if counting else self._counts(searcher, matching, sizes) if sizes else {}
         return Executed(total, documents, facets)
 
     def complete(self, prefix: str, size: int = 8) -> list[Suggestion]:
