@@ -363,8 +363,8 @@ class TantivyEngine(SearchEngine):
 
     def _ranked(self, searcher: tantivy.Searcher, ranking: Query, query: SearchQuery, by_score: bool,
                 sizes: Mapping[str, int]) -> tuple[int, list, dict[str, list[FacetCount]] | None]:
-        """(total, [(score, address)] of the requested page, the facet counts when `sizes` asked
-        for them and they came in the same pass)."""
+        """(total, [(score, address)] of the requested page, and, ranked by score, the facet
+        counts of `sizes` from the same pass — the caller asks only where the binding can)."""
         if not by_score:
             order = tantivy.Order.Asc if query.sort == "oldest" else tantivy.Order.Desc
             found = searcher.search(ranking, limit=query.size, offset=query.offset, count=True,
@@ -372,7 +372,7 @@ class TantivyEngine(SearchEngine):
             return found.count or 0, [(0.0, address) for _when, address in found.hits], None
         limit = query.offset + query.size + TIE_WINDOW
         facets = None
-        if sizes and ONE_PASS:
+        if sizes:
             # Counted over the ranking tree's matches: the matching tree's, by construction
             # (query_tree.matching_node), so the counts are the same.
             total, hits, aggregated = searcher.search_and_aggregate(ranking, limit, _aggregations(sizes))
@@ -392,20 +392,21 @@ class TantivyEngine(SearchEngine):
         searcher = self._searcher()
         if searcher is None:
             return None
-        matching = self._matching_query(plan, query)
         by_score = plan.has_text and query.sort == "relevance"
-        ranking = self._render(search_node(plan, query)) if by_score else matching
+        sizes = FACET_SIZES if count_facets else {}
         # tantivy lets go of the GIL while it searches: in a large index, on a machine with a
         # core to spare, facets are counted on it while this thread ranks and reads the page,
         # which hides most of their cost (sooner than one pass doing both). In a small index the
         # hand-off costs more CPU than it hides (measured: +15-30% CPU per search at 3,000 and
         # 10,000 documents, for the same latency), and on a busy machine there is no core to
         # hide it on (_SpareCore): there one pass ranks and counts, where the binding can.
-        sizes = FACET_SIZES if count_facets else {}
-        counting = None
-        if sizes and searcher.num_docs >= FACET_THREAD_FROM and spare_core():
-            counting = _facet_pool().submit(self._counts, searcher, matching, sizes)
-        total, page, facets = self._ranked(searcher, ranking, query, by_score, {} if counting else sizes)
+        hand_off = bool(sizes) and searcher.num_docs >= FACET_THREAD_FROM and spare_core()
+        one_pass = by_score and bool(sizes) and ONE_PASS and not hand_off
+        # One pass needs no matching tree: neither made nor rendered.
+        matching = None if one_pass else self._matching_query(plan, query)
+        ranking = self._render(search_node(plan, query)) if by_score else matching
+        counting = _facet_pool().submit(self._counts, searcher, matching, sizes) if hand_off else None
+        total, page, facets = self._ranked(searcher, ranking, query, by_score, sizes if one_pass else {})
         documents = [(float(score), self._document(searcher, address)) for score, address in page]
         if facets is None:
             facets = counting.result() if counting else self._counts(searcher, matching, sizes) if sizes else {}
