@@ -209,28 +209,26 @@ def test_the_one_pass_binding_is_built_wherever_cargo_is():
     assert module.ONE_PASS
 
 
-def test_facets_are_handed_off_only_while_the_machine_has_a_core_to_spare():
-    """The load is read at most once a LOAD_RECHECK; where there is none to read, the last
-    answer stands."""
+def test_facets_are_handed_off_only_while_a_core_is_idle(tmp_path):
+    """Read at every search, from the machine's count of runnable threads (the caller among
+    them); where nothing can be read, facets are counted inline."""
     import indexer.tantivy_engine as module
 
-    loads = iter([0.5, 1.9, 2.0, None])
-    readings = []
+    running = iter([1, 2, 3, None])
+    spare = module._SpareCore(cores=2, runnable=lambda: next(running))
+    assert [spare(), spare(), spare(), spare()] == [True, False, False, False]
 
-    def load():
-        readings.append(1)
-        return next(loads)
-
-    clock = [100.0]
-    spare = module._SpareCore(cores=2, load=load, clock=lambda: clock[0])
-    assert spare() and spare() and len(readings) == 1  # 0.5 of 2 cores; read once
-    clock[0] += module.LOAD_RECHECK
-    assert spare()  # 1.9
-    clock[0] += module.LOAD_RECHECK
-    assert not spare() and not spare()  # 2.0: every core busy
-    clock[0] += module.LOAD_RECHECK
-    assert not spare() and len(readings) == 4  # nothing to read: as before
-    assert module._load_average() is None or module._load_average() >= 0
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("0.52 0.61 0.70 3/181 4242\n")
+    read = module._Runnable(str(loadavg))
+    assert read() == 3
+    loadavg.write_text("0.52 0.61 0.70 1/181 4243\n")  # the same open file, read afresh
+    assert read() == 1
+    loadavg.write_text("garbled\n")
+    assert read() is None
+    assert module._Runnable(str(tmp_path / "missing"))() is None
+    here = module._Runnable()()
+    assert here is None or here >= 1  # this test is running
 
 
 def _outdated_index(root, name: str) -> None:
