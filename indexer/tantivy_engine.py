@@ -74,8 +74,9 @@ def _cores() -> int:
 
 class _Runnable:
     """Threads running or ready to run on the whole machine at this moment, the caller included:
-    the kernel's nr_running, /proc/loadavg's fourth field (Linux). None where it cannot be read.
-    The file is opened once and read again from its start (1-2 µs a reading)."""
+    the kernel's nr_running, /proc/loadavg's fourth field (Linux). None where it cannot be read,
+    or reads 0 — impossible while the caller runs, so a sandbox's made-up file. The file is
+    opened once and read again from its start (1-2 µs a reading)."""
 
     def __init__(self, path: str = "/proc/loadavg"):
         self._path, self._fd = path, None
@@ -84,9 +85,10 @@ class _Runnable:
         try:
             if self._fd is None:
                 self._fd = os.open(self._path, os.O_RDONLY)
-            return int(os.pread(self._fd, 128, 0).split()[3].split(b"/")[0])
+            running = int(os.pread(self._fd, 128, 0).split()[3].split(b"/")[0])
         except (OSError, IndexError, ValueError):
             return None
+        return running or None
 
 
 class _SpareCore:
@@ -94,7 +96,7 @@ class _SpareCore:
     when one is: with two processes searching at once on 2 cores (100,000 documents), handing off
     cost 3.26 against 3.07 ms of CPU per search, and each search took longer too. The load
     average this once read rose too slowly for bursts: through 1,200 searches from 8 clients
-    (2 s) it still said "spare", and the server spent 3.36-3.44 ms a search against 2.78-2.93
+    (2 s) it still said "spare", and the server spent 3.36-3.44 ms a search against 2.72-2.95
     inline. Where nothing can be read, one pass on this thread: the least CPU."""
 
     def __init__(self, cores: int, runnable=_Runnable()):
