@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from functools import cache
@@ -99,7 +99,7 @@ class _SpareCore:
     (2 s) it still said "spare", and the server spent 3.36-3.44 ms a search against 2.72-2.95
     inline. Where nothing can be read, one pass on this thread: the least CPU."""
 
-    def __init__(self, cores: int, runnable=_Runnable()):
+    def __init__(self, cores: int, runnable: Callable[[], int | None]):
         self.cores = cores
         self._runnable = runnable
 
@@ -108,7 +108,7 @@ class _SpareCore:
         return running is not None and running < self.cores
 
 
-spare_core = _SpareCore(_cores())
+spare_core = _SpareCore(_cores(), _Runnable())
 
 
 def _schema() -> tantivy.Schema:
